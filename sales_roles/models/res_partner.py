@@ -1,0 +1,207 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+LIFECYCLE_STATES = [
+    ("prospect", "Prospect"),
+    ("new", "New Client"),
+    ("regular", "Regular Client"),
+    ("key", "Key Account"),
+    ("dormant", "Dormant"),
+]
+
+# Only Sales Administrators may set these by hand; the addon's own processes
+# (order confirmation, handovers, syncing contacts) write them as superuser.
+ADMIN_ONLY_FIELDS = ("hunter_id", "handover_blocked")
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # Lifecycle fields are commercial fields: they are kept on the commercial
+    # partner and copied onto its contacts by Odoo's commercial sync, so that
+    # contacts can be searched and grouped by them too.
+    sales_lifecycle_state = fields.Selection(
+        LIFECYCLE_STATES,
+        string="Lifecycle State",
+        required=True,
+        default="prospect",
+        index=True,
+        tracking=True,
+        copy=False,
+        help="Where the client stands: a prospect has no confirmed order yet, a new "
+        "client is still owned by the hunter who won it, a regular client has been "
+        "handed over to a farmer, a key account is a regular client promoted to a "
+        "key account manager, a dormant client stopped buying.",
+    )
+    hunter_id = fields.Many2one(
+        "res.users",
+        string="Hunter",
+        index="btree_not_null",
+        tracking=True,
+        copy=False,
+        help="The salesperson who won the client: the salesperson of its first "
+        "confirmed order. Handovers never change it.",
+    )
+    handover_date = fields.Datetime(
+        string="Handed Over On",
+        copy=False,
+        help="When the client was last handed over to a new owner.",
+    )
+    handover_blocked = fields.Boolean(
+        string="Exclude from Automatic Handover",
+        copy=False,
+        help="Automatic handover rules never move this client; manual handovers still can.",
+    )
+    handover_ids = fields.One2many("sales.handover", "partner_id", string="Handovers")
+    handover_count = fields.Integer(compute="_compute_handover_count", string="Number of Handovers")
+    # Filled from the context of a handover rule's preview (see action_preview).
+    handover_preview_user_id = fields.Many2one(
+        "res.users", compute="_compute_handover_preview", string="Proposed Owner"
+    )
+    handover_preview_order_count = fields.Integer(compute="_compute_handover_preview", string="Confirmed Orders")
+    handover_preview_sales_total = fields.Float(compute="_compute_handover_preview", string="Sales Total")
+
+    def _compute_handover_count(self):
+        counts = dict(
+            self.env["sales.handover"]._read_group(
+                [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.handover_count = counts.get(partner.commercial_partner_id, 0)
+
+    @api.depends_context("sales_handover_preview")
+    def _compute_handover_preview(self):
+        preview = self.env.context.get("sales_handover_preview") or {}
+        for partner in self:
+            user_id, order_count, sales_total = preview.get(str(partner.id), (False, 0, 0.0))
+            partner.handover_preview_user_id = user_id
+            partner.handover_preview_order_count = order_count
+            partner.handover_preview_sales_total = sales_total
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model
+    def _commercial_fields(self):
+        return super()._commercial_fields() + [
+            "sales_lifecycle_state",
+            "hunter_id",
+            "handover_date",
+            "handover_blocked",
+        ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_admin_only_fields(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_admin_only_fields(vals)
+        return super().write(vals)
+
+    def _check_admin_only_fields(self, vals):
+        edited = [name for name in ADMIN_ONLY_FIELDS if name in vals]
+        if not edited or self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
+            return
+        # Writing the value a contact's company already has is Odoo's commercial
+        # sync, not an edit.
+        if self and all(
+            partner.commercial_partner_id != partner
+            and all(
+                partner._fields[name].convert_to_write(partner.commercial_partner_id[name], partner) == vals[name]
+                for name in edited
+            )
+            for partner in self
+        ):
+            return
+        raise AccessError(
+            _(
+                "Only Sales Administrators can change %(fields)s of a client.",
+                fields=", ".join(self._fields[name].get_description(self.env)["string"] for name in edited),
+            )
+        )
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_view_handovers(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_roles.sales_handover_action")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"create": False}
+        return action
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    def _mark_as_won(self, hunter_by_client):
+        """Turn prospects into new clients owned by their hunter.
+
+        :param dict hunter_by_client: commercial partner -> res.users (the hunter)
+        """
+        clients_by_hunter = {}
+        for client, hunter in hunter_by_client.items():
+            clients_by_hunter.setdefault(hunter, self.browse())
+            clients_by_hunter[hunter] |= client
+        for hunter, clients in clients_by_hunter.items():
+            # Confirming an order is allowed to salesmen who may not set hunters.
+            clients.sudo().write({"sales_lifecycle_state": "new", "hunter_id": hunter.id})
+
+    @api.model
+    def _classify_existing_clients(self):
+        """Classify the clients of a database that existed before the addon.
+
+        Clients with a confirmed order become ``new`` with the salesperson of
+        their first confirmed order (else their own salesperson) as hunter; the
+        others stay ``prospect`` (the column's default). One statement for all
+        partners, whatever their number: this runs at install on live
+        databases with years of orders.
+
+        :return: the number of partners (clients and contacts) classified as new
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH first_order AS (
+                    SELECT DISTINCT ON (customer.commercial_partner_id)
+                           customer.commercial_partner_id AS client_id,
+                           sale_order.user_id
+                      FROM sale_order
+                      JOIN res_partner customer ON customer.id = sale_order.partner_id
+                     WHERE sale_order.state = 'sale'
+                  ORDER BY customer.commercial_partner_id, sale_order.date_order, sale_order.id
+                )
+                UPDATE res_partner partner
+                   SET sales_lifecycle_state = 'new',
+                       hunter_id = COALESCE(first_order.user_id, client.user_id)
+                  FROM first_order
+                  JOIN res_partner client ON client.id = first_order.client_id
+                 WHERE partner.commercial_partner_id = first_order.client_id
+                   AND partner.sales_lifecycle_state = 'prospect'
+                """
+            )
+        )
+        classified = self.env.cr.rowcount
+        # Their confirmed orders predate the addon: credit them to the hunter.
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE sale_order
+                   SET hunter_id = customer.hunter_id
+                  FROM res_partner customer
+                 WHERE customer.id = sale_order.partner_id
+                   AND sale_order.state = 'sale'
+                   AND sale_order.hunter_id IS NULL
+                """
+            )
+        )
+        self.invalidate_model(["sales_lifecycle_state", "hunter_id"])
+        self.env["sale.order"].invalidate_model(["hunter_id"])
+        return classified

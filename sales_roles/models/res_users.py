@@ -1,0 +1,30 @@
+from odoo import api, fields, models
+
+from .sales_position import SALES_ROLES
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    sales_position_id = fields.Many2one(
+        "sales.position",
+        string="Sales Position",
+        index="btree_not_null",
+        help="The user's position in the sales organisation; it sets the sales role.",
+    )
+    sales_role = fields.Selection(
+        SALES_ROLES,
+        string="Sales Role",
+        compute="_compute_sales_role",
+        store=True,
+        readonly=False,
+        index="btree_not_null",
+        help="Hunters win new clients, farmers keep regular clients: automatic "
+        "handovers give clients to the farmers of the target sales team.",
+    )
+
+    @api.depends("sales_position_id.sales_role")
+    def _compute_sales_role(self):
+        # Without a position the role stays what was chosen by hand.
+        for user in self.filtered("sales_position_id"):
+            user.sales_role = user.sales_position_id.sales_role

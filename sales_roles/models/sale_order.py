@@ -1,0 +1,44 @@
+from odoo import fields, models
+
+from .res_partner import LIFECYCLE_STATES
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    # Snapshots taken at confirmation: reports keep crediting the order to the
+    # client's situation when it was won, whatever happens to the client later.
+    sales_lifecycle_state = fields.Selection(
+        LIFECYCLE_STATES,
+        string="Client Lifecycle State",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The client's lifecycle state when the order was confirmed.",
+    )
+    hunter_id = fields.Many2one(
+        "res.users",
+        string="Hunter",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The hunter who won the client, as it was when the order was confirmed.",
+    )
+
+    def _action_confirm(self):
+        self._stamp_client_lifecycle()
+        return super()._action_confirm()
+
+    def _stamp_client_lifecycle(self):
+        """Win the prospects among the clients and stamp each order with its client's state."""
+        hunter_by_client = {}
+        for order in self.sorted(lambda o: (o.date_order, o.id)):
+            client = order.partner_id.commercial_partner_id
+            if client.sales_lifecycle_state == "prospect" and client not in hunter_by_client:
+                hunter_by_client[client] = order.user_id or client.user_id
+        if hunter_by_client:
+            self.env["res.partner"]._mark_as_won(hunter_by_client)
+        for order in self:
+            client = order.partner_id.commercial_partner_id
+            order.sales_lifecycle_state = client.sales_lifecycle_state
+            order.hunter_id = client.hunter_id

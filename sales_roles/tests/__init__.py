@@ -1,0 +1,2 @@
+from . import test_lifecycle
+from . import test_positions

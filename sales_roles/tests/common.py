@@ -1,0 +1,44 @@
+from odoo.tests import TransactionCase, new_test_user
+
+
+class SalesRolesCase(TransactionCase):
+    """Users, a product and helpers to create and confirm orders."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
+        cls.company = cls.env.company
+        cls.manager = new_test_user(
+            cls.env, "sr_manager", groups="sales_team.group_sale_manager", name="Sales Director"
+        )
+        cls.hunter = new_test_user(
+            cls.env, "sr_hunter", groups="sales_team.group_sale_salesman", name="Hannah Hunter"
+        )
+        cls.hunter_2 = new_test_user(
+            cls.env, "sr_hunter_2", groups="sales_team.group_sale_salesman", name="Henry Hunter"
+        )
+        cls.farmer = new_test_user(
+            cls.env, "sr_farmer", groups="sales_team.group_sale_salesman_all_leads", name="Fiona Farmer"
+        )
+        cls.product = cls.env["product.product"].create(
+            {"name": "Pallet of Bricks", "list_price": 100.0, "type": "consu", "taxes_id": [(5, 0, 0)]}
+        )
+
+    @classmethod
+    def _client(cls, name="Lumber Inc", **vals):
+        return cls.env["res.partner"].create({"name": name, "is_company": True, **vals})
+
+    @classmethod
+    def _order(cls, partner, amount=100.0, user=None, confirm=True, **vals):
+        order = cls.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "user_id": (user or cls.hunter).id,
+                "order_line": [(0, 0, {"product_id": cls.product.id, "product_uom_qty": 1, "price_unit": amount})],
+                **vals,
+            }
+        )
+        if confirm:
+            order.action_confirm()
+        return order

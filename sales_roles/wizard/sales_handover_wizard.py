@@ -1,0 +1,114 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from ..models.res_partner import LIFECYCLE_STATES
+from ..models.sales_handover_rule import Move
+
+
+class SalesHandoverWizard(models.TransientModel):
+    _name = "sales.handover.wizard"
+    _description = "Hand Clients Over"
+
+    partner_ids = fields.Many2many("res.partner", string="Clients", required=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="New Owner",
+        required=True,
+        domain="[('share', '=', False)]",
+        help="The salesperson who takes the clients over.",
+    )
+    to_state = fields.Selection(
+        LIFECYCLE_STATES,
+        string="New Lifecycle State",
+        help="Leave empty to keep each client's lifecycle state.",
+    )
+    reason = fields.Text(required=True, help="Why the clients change hands; it is logged and posted on each client.")
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        context = self.env.context
+        if "partner_ids" in fields_list and context.get("active_model") == "res.partner" and context.get("active_ids"):
+            partners = self.env["res.partner"].browse(context["active_ids"])
+            values["partner_ids"] = [(6, 0, partners.commercial_partner_id.ids)]
+        return values
+
+    def action_confirm(self):
+        self.ensure_one()
+        clients = self.partner_ids.commercial_partner_id
+        self._check_can_hand_over(clients)
+        if not self.reason or not self.reason.strip():
+            raise UserError(_("Say why the clients are handed over."))
+        figures = self._measure(clients)
+        moves = [
+            Move(
+                client.id,
+                False,
+                client.user_id.id,
+                self.user_id.id,
+                client.sales_lifecycle_state,
+                self.to_state or client.sales_lifecycle_state,
+                False,
+                *figures.get(client.id, (0, 0.0)),
+                (client.company_id or self.env.company).id,
+            )
+            for client in clients
+            if client.user_id != self.user_id or (self.to_state and self.to_state != client.sales_lifecycle_state)
+        ]
+        if not moves:
+            raise UserError(
+                _("Nothing to hand over: the clients already belong to %(user)s in that state.", user=self.user_id.name)
+            )
+        applied = self.env["sales.handover"]._apply_moves(moves, trigger="manual", reason=self.reason.strip())
+        skipped = len(moves) - len(applied)
+        message = _("%(count)s client(s) handed over to %(user)s.", count=len(applied), user=self.user_id.name)
+        if skipped:
+            message += " " + _("%(count)s client(s) were being edited by someone else: try again.", count=skipped)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning" if skipped else "success",
+                "message": message,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _check_can_hand_over(self, clients):
+        """"Own documents" salespeople hand over their own clients; "all documents" users any."""
+        user = self.env.user
+        if not user.has_group("sales_team.group_sale_salesman"):
+            raise AccessError(_("Only salespeople can hand clients over."))
+        if user.has_group("sales_team.group_sale_salesman_all_leads"):
+            return
+        foreign = clients.filtered(lambda c: c.user_id != user)
+        if foreign:
+            raise AccessError(
+                _(
+                    "You can only hand over your own clients; these belong to someone else: %(clients)s.",
+                    clients=", ".join(foreign.mapped("display_name")[:10]),
+                )
+            )
+
+    def _measure(self, clients):
+        """client id -> (confirmed orders, untaxed total in company currency), one query."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT customer.commercial_partner_id,
+                       COUNT(*),
+                       SUM(so.amount_untaxed
+                           / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0 ELSE so.currency_rate END)
+                  FROM sale_order so
+                  JOIN res_partner customer ON customer.id = so.partner_id
+                 WHERE so.state = 'sale'
+                   AND so.company_id = ANY(%s)
+                   AND customer.commercial_partner_id = ANY(%s)
+              GROUP BY customer.commercial_partner_id
+                """,
+                self.env.companies.ids,
+                clients.ids,
+            )
+        )
+        return {client_id: (count, float(total or 0.0)) for client_id, count, total in self.env.cr.fetchall()}

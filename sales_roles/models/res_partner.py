@@ -1,3 +1,5 @@
+import json
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
@@ -43,6 +45,17 @@ class ResPartner(models.Model):
         help="The salesperson who won the client: the salesperson of its first "
         "confirmed order. Handovers never change it.",
     )
+    # Core Odoo 18 has no sales team on contacts; handover rules need one to
+    # filter clients by team and to move them into the farmers' team.
+    team_id = fields.Many2one(
+        "crm.team",
+        string="Sales Team",
+        index="btree_not_null",
+        tracking=True,
+        ondelete="set null",
+        help="The sales team that looks after the client. Handover rules can be limited to "
+        "the clients of some teams and move the clients they hand over to another team.",
+    )
     handover_date = fields.Datetime(
         string="Handed Over On",
         copy=False,
@@ -73,7 +86,7 @@ class ResPartner(models.Model):
 
     @api.depends_context("sales_handover_preview")
     def _compute_handover_preview(self):
-        preview = self.env.context.get("sales_handover_preview") or {}
+        preview = json.loads(self.env.context.get("sales_handover_preview") or "{}")
         for partner in self:
             user_id, order_count, sales_total = preview.get(str(partner.id), (False, 0, 0.0))
             partner.handover_preview_user_id = user_id
@@ -89,6 +102,7 @@ class ResPartner(models.Model):
         return super()._commercial_fields() + [
             "sales_lifecycle_state",
             "hunter_id",
+            "team_id",
             "handover_date",
             "handover_blocked",
         ]

@@ -145,7 +145,6 @@ class SalesHandover(models.Model):
     def _describe_move(self):
         """The chatter text of a handover, in the language of the reader's env."""
         self.ensure_one()
-        states = dict(self._fields["from_state"]._description_selection(self.env))
         figures = _(
             "Confirmed orders: %(count)s, sales total: %(total)s.",
             count=self.order_count,
@@ -162,8 +161,13 @@ class SalesHandover(models.Model):
             if self.from_user_id != self.to_user_id
             else _("Owner kept: %(user)s.", user=self.to_user_id.name or _("nobody"))
         )
-        lifecycle = _("Lifecycle: %(old)s → %(new)s.", old=states.get(self.from_state, ""), new=states.get(self.to_state, ""))
+        lifecycle = _(
+            "Lifecycle: %(old)s → %(new)s.", old=self._state_label(self.from_state), new=self._state_label(self.to_state)
+        )
         return Markup("<p><b>%s</b></p><ul><li>%s</li><li>%s</li><li>%s</li></ul>") % (why, owner, lifecycle, figures)
+
+    def _state_label(self, state):
+        return dict(self._fields["to_state"]._description_selection(self.env)).get(state, "")
 
     def _in_owner_lang(self):
         # The new owner is the first reader of the message and the to-do.
@@ -187,12 +191,16 @@ class SalesHandover(models.Model):
                 "res_id": handover.partner_id.id,
                 "activity_type_id": todo.id if todo else False,
                 "user_id": handover.to_user_id.id,
-                "summary": _("Client handed over to you"),
+                "summary": (
+                    _("Client handed over to you")
+                    if handover.to_user_id != handover.from_user_id
+                    else _("Client is now: %(state)s", state=handover._state_label(handover.to_state))
+                ),
                 "note": handover._in_owner_lang()._describe_move(),
                 "date_deadline": fields.Date.context_today(self) + timedelta(days=days),
             }
             for handover in self
-            if handover.to_user_id and handover.to_user_id != handover.from_user_id
+            if handover.to_user_id
         ]
         if vals_list:
             # One create for the batch, without an e-mail per activity.

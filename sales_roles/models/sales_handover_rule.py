@@ -1,3 +1,4 @@
+import json
 import logging
 import threading
 import time
@@ -101,10 +102,6 @@ class SalesHandoverRule(models.Model):
     last_run_message = fields.Text(string="Last Run Problem", readonly=True, copy=False)
     handover_count = fields.Integer(compute="_compute_handover_count", string="Handovers")
 
-    _sql_constraints = [
-        ("states_differ", "CHECK (from_state != to_state)", "A rule must move clients to another lifecycle state."),
-    ]
-
     def _compute_handover_count(self):
         counts = dict(self.env["sales.handover"]._read_group([("rule_id", "in", self.ids)], ["rule_id"], ["__count"]))
         for rule in self:
@@ -166,7 +163,8 @@ class SalesHandoverRule(models.Model):
         self.ensure_one()
         moves = self._plan_handovers(self._rules_to_preview_with())
         moves = [move for move in moves if move.rule_id == self.id]
-        preview = {str(m.client_id): [m.to_user_id, m.order_count, m.sales_total] for m in moves}
+        # A string: context values must be hashable.
+        preview = json.dumps({m.client_id: [m.to_user_id, m.order_count, m.sales_total] for m in moves})
         return {
             "type": "ir.actions.act_window",
             "name": _("Preview: %(rule)s", rule=self.name),

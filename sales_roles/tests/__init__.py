@@ -1,2 +1,5 @@
 from . import test_lifecycle
 from . import test_positions
+from . import test_handover_criteria
+from . import test_handover_run
+from . import test_handover_wizard

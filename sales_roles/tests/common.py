@@ -30,7 +30,8 @@ class SalesRolesCase(TransactionCase):
         return cls.env["res.partner"].create({"name": name, "is_company": True, **vals})
 
     @classmethod
-    def _order(cls, partner, amount=100.0, user=None, confirm=True, **vals):
+    def _order(cls, partner, amount=100.0, user=None, confirm=True, date=None, **vals):
+        """A one-line order; ``date`` back-dates it once confirmed (confirming sets the date to now)."""
         order = cls.env["sale.order"].create(
             {
                 "partner_id": partner.id,
@@ -41,4 +42,17 @@ class SalesRolesCase(TransactionCase):
         )
         if confirm:
             order.action_confirm()
+            if date:
+                order.date_order = date
         return order
+
+    @classmethod
+    def _rule(cls, conditions, **vals):
+        """An active rule with ``conditions`` (a list of condition values)."""
+        return cls.env["sales.handover.rule"].create(
+            {
+                "name": vals.pop("name", "Test rule"),
+                "condition_ids": [(0, 0, condition) for condition in conditions],
+                **vals,
+            }
+        )

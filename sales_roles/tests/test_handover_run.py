@@ -1,0 +1,372 @@
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.sales_roles.models import sales_handover_rule
+
+from .common import SalesRolesCase
+
+
+@tagged("post_install", "-at_install")
+class TestHandoverRun(SalesRolesCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Rule = cls.env["sales.handover.rule"]
+        cls.farmer_2 = new_test_user(
+            cls.env, "sr_farmer_2", groups="sales_team.group_sale_salesman", name="Frank Farmer"
+        )
+        farmer_position = cls.env.ref("sales_roles.position_account_manager")
+        (cls.farmer | cls.farmer_2).sales_position_id = farmer_position
+        cls.hunter.sales_position_id = cls.env.ref("sales_roles.position_tele_sales")
+        cls.farm_team = cls.env["crm.team"].create(
+            {"name": "Account Management", "member_ids": [(6, 0, (cls.farmer | cls.farmer_2 | cls.hunter).ids)]}
+        )
+
+    def _won_client(self, name, orders=3, **vals):
+        client = self._client(name, user_id=self.hunter.id, **vals)
+        for _i in range(orders):
+            self._order(client, user=self.hunter)
+        return client
+
+    def _third_order_rule(self, **vals):
+        return self._rule(
+            [{"criterion": "order_count", "min_count": 3}],
+            name=vals.pop("name", "After the 3rd order"),
+            target_team_id=vals.pop("target_team_id", self.farm_team.id),
+            **vals,
+        )
+
+    def test_handover_moves_client_and_contacts_with_audit_trail(self):
+        client = self._won_client("Lumber Inc")
+        contact = self.env["res.partner"].create({"name": "Jane", "parent_id": client.id, "user_id": self.hunter.id})
+        rule = self._third_order_rule()
+        self.Rule._cron_run_handover()
+
+        self.assertEqual(client.sales_lifecycle_state, "regular")
+        self.assertIn(client.user_id, self.farmer | self.farmer_2, "a farmer of the team, not the hunter")
+        self.assertEqual(client.hunter_id, self.hunter, "a handover never changes the hunter")
+        self.assertEqual(client.team_id, self.farm_team)
+        self.assertTrue(client.handover_date)
+        self.assertEqual(contact.user_id, client.user_id, "contacts follow their company")
+        self.assertEqual(contact.team_id, self.farm_team)
+        self.assertEqual(contact.sales_lifecycle_state, "regular")
+
+        handover = client.handover_ids
+        self.assertEqual(len(handover), 1)
+        self.assertRecordValues(
+            handover,
+            [
+                {
+                    "from_user_id": self.hunter.id,
+                    "to_user_id": client.user_id.id,
+                    "rule_id": rule.id,
+                    "from_state": "new",
+                    "to_state": "regular",
+                    "trigger": "auto",
+                    "order_count": 3,
+                    "sales_total": 300.0,
+                    "company_id": self.company.id,
+                }
+            ],
+        )
+        message = client.message_ids.filtered(lambda m: "After the 3rd order" in (m.body or ""))
+        self.assertEqual(len(message), 1, "the chatter says which rule fired")
+        self.assertIn("300", message.body)
+        activity = client.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, client.user_id)
+        self.assertIn(self.hunter.partner_id, client.message_partner_ids, "the hunter stays a follower")
+        self.assertIn(client.user_id.partner_id, client.message_partner_ids)
+        self.assertEqual(rule.last_run_count, 1)
+
+    def test_second_run_creates_nothing(self):
+        client = self._won_client("Once")
+        self._third_order_rule()
+        self.Rule._cron_run_handover()
+        self.Rule._cron_run_handover()
+        self.assertEqual(len(client.handover_ids), 1)
+        self.assertEqual(len(client.activity_ids), 1)
+
+    def test_blocked_client_untouched(self):
+        client = self._won_client("Blocked")
+        client.handover_blocked = True
+        self._third_order_rule()
+        self.Rule._cron_run_handover()
+        self.assertEqual(client.sales_lifecycle_state, "new")
+        self.assertEqual(client.user_id, self.hunter)
+        self.assertFalse(client.handover_ids)
+
+    def test_first_rule_by_sequence_wins(self):
+        client = self._won_client("Both rules")
+        late = self._third_order_rule(name="Late", sequence=20, target_user_ids=[(6, 0, self.farmer_2.ids)])
+        early = self._rule(
+            [{"criterion": "sales_total", "min_amount": 100}],
+            name="Early",
+            sequence=5,
+            target_user_ids=[(6, 0, self.farmer.ids)],
+        )
+        self.Rule._cron_run_handover()
+        self.assertEqual(client.handover_ids.rule_id, early)
+        self.assertEqual(client.user_id, self.farmer)
+        late.sequence = 1
+        client2 = self._won_client("Both rules 2")
+        self.Rule._cron_run_handover()
+        self.assertEqual(client2.handover_ids.rule_id, late)
+        self.assertEqual(client2.user_id, self.farmer_2)
+
+    def test_least_loaded(self):
+        # farmer already owns two regular clients, farmer_2 none
+        for name in ("Old 1", "Old 2"):
+            self._client(name, user_id=self.farmer.id, sales_lifecycle_state="regular")
+        clients = [self._won_client(f"Client {i}") for i in range(4)]
+        self._third_order_rule()
+        self.Rule._cron_run_handover()
+        owners = [client.user_id for client in clients]
+        # farmer_2 takes the first two (0 then 1 client against 2), then they alternate, ties to the lowest id
+        self.assertEqual(owners[:2], [self.farmer_2, self.farmer_2])
+        self.assertEqual(sorted(u.id for u in owners[2:]), sorted([self.farmer.id, self.farmer_2.id]))
+        self.assertEqual(owners[2], min(self.farmer, self.farmer_2, key=lambda u: u.id))
+
+    def test_round_robin_is_remembered(self):
+        farmers = (self.farmer | self.farmer_2).sorted("id")
+        rule = self._third_order_rule(assign_method="round_robin", target_user_ids=[(6, 0, farmers.ids)])
+        first = [self._won_client(f"RR {i}") for i in range(3)]
+        self.Rule._cron_run_handover()
+        self.assertEqual([c.user_id for c in first], [farmers[0], farmers[1], farmers[0]])
+        self.assertEqual(rule.last_assigned_user_id, farmers[0])
+        second = self._won_client("RR next")
+        self.Rule._cron_run_handover()
+        self.assertEqual(second.user_id, farmers[1], "the rotation goes on where it stopped")
+
+    def test_keep_owner_changes_state_only(self):
+        client = self._won_client("Sleepy")
+        client.write({"sales_lifecycle_state": "regular", "user_id": self.farmer.id})
+        self._rule(
+            [{"criterion": "order_count", "min_count": 1}],
+            name="Dormant",
+            from_state="regular",
+            to_state="dormant",
+            assign_method="keep",
+        )
+        self.Rule._cron_run_handover()
+        self.assertEqual(client.sales_lifecycle_state, "dormant")
+        self.assertEqual(client.user_id, self.farmer)
+        self.assertEqual(client.handover_ids.to_user_id, self.farmer)
+        self.assertEqual(client.activity_ids.user_id, self.farmer, "the owner is alerted to win it back")
+
+    def test_team_candidates_are_its_farmers(self):
+        rule = self._third_order_rule()
+        self.assertEqual(rule._candidate_owners(), (self.farmer | self.farmer_2).sorted("id"))
+
+    def test_rule_without_candidate_is_skipped_and_others_run(self):
+        empty_team = self.env["crm.team"].create({"name": "Nobody", "member_ids": [(6, 0, self.hunter.ids)]})
+        client = self._won_client("Waiting")
+        other = self._won_client("Big", orders=3)
+        broken = self._third_order_rule(name="No farmer", target_team_id=empty_team.id, sequence=1)
+        working = self._rule(
+            [{"criterion": "sales_total", "min_amount": 300}],
+            name="Working",
+            sequence=2,
+            target_user_ids=[(6, 0, self.farmer.ids)],
+        )
+        with self.assertLogs("odoo.addons.sales_roles.models.sales_handover_rule", "WARNING") as logs:
+            self.Rule._cron_run_handover()
+        self.assertIn("No farmer", logs.output[0])
+        self.assertIn("No one can receive", broken.last_run_message)
+        # the broken rule matched both clients but could not move them: the next rule could
+        self.assertEqual((client | other).user_id, self.farmer)
+        self.assertEqual(working.last_run_count, 2)
+
+    def test_invalid_domain_at_run_time_is_reported(self):
+        client = self._won_client("Domain")
+        rule = self._third_order_rule(sequence=1)
+        good = self._rule(
+            [{"criterion": "order_count", "min_count": 1}], name="Good", sequence=2, assign_method="keep",
+            to_state="key",
+        )
+        # A field that no longer exists (e.g. its module was uninstalled): bypass the constraint.
+        self.env.cr.execute(
+            "UPDATE sales_handover_rule SET partner_domain = %s WHERE id = %s", ["[('x_gone', '=', 1)]", rule.id]
+        )
+        rule.invalidate_recordset(["partner_domain"])
+        with self.assertLogs("odoo.addons.sales_roles.models.sales_handover_rule", "WARNING"):
+            self.Rule._cron_run_handover()
+        self.assertIn("x_gone", rule.last_run_message)
+        self.assertEqual(client.sales_lifecycle_state, "key", "the other rules ran")
+        self.assertEqual(good.last_run_count, 1)
+
+    def test_user_change_wins_over_the_plan(self):
+        client = self._won_client("Contested")
+        rule = self._third_order_rule()
+        moves = self.Rule._plan_handovers(rule)
+        self.assertEqual(len(moves), 1)
+        client.user_id = self.hunter_2  # a user reassigns it meanwhile
+        applied = self.env["sales.handover"]._apply_moves(moves)
+        self.assertEqual(applied, [])
+        self.assertEqual(client.user_id, self.hunter_2)
+        self.assertEqual(client.sales_lifecycle_state, "new")
+        self.assertFalse(client.handover_ids)
+
+    def test_failure_mid_run_keeps_done_batches_and_resumes(self):
+        clients = [self._won_client(f"Batch {i}") for i in range(5)]
+        self._third_order_rule()
+        Handover = type(self.env["sales.handover"])
+        original = Handover._apply_moves
+        calls = []
+
+        def fail_on_second_batch(handovers, moves, **kwargs):
+            calls.append(len(moves))
+            if len(calls) == 2:
+                raise RuntimeError("the server died")
+            return original(handovers, moves, **kwargs)
+
+        # Not self.assertRaises: Odoo's wraps the block in a savepoint and would
+        # roll back the first batch too.
+        with (
+            patch.object(sales_handover_rule, "BATCH_SIZE", 2),
+            patch.object(Handover, "_apply_moves", fail_on_second_batch),
+        ):
+            try:
+                self.Rule._cron_run_handover()
+            except RuntimeError:
+                pass
+            else:
+                self.fail("the injected failure was not raised")
+        moved = [c for c in clients if c.sales_lifecycle_state == "regular"]
+        self.assertEqual(len(moved), 2, "the first batch is applied")
+        self.assertEqual(len(self.env["sales.handover"].search([("partner_id", "in", [c.id for c in clients])])), 2)
+        for client in clients:
+            if client in moved:
+                self.assertEqual(len(client.handover_ids), 1)
+            else:
+                self.assertEqual((client.sales_lifecycle_state, client.user_id), ("new", self.hunter))
+                self.assertFalse(client.handover_ids, "nothing half-done")
+        self.Rule._cron_run_handover()
+        for client in clients:
+            self.assertEqual(client.sales_lifecycle_state, "regular")
+            self.assertEqual(len(client.handover_ids), 1, "no duplicate")
+
+    def test_evaluation_query_count_does_not_grow(self):
+        rule = self._third_order_rule()
+        for i in range(5):
+            self._won_client(f"Small {i}")
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.assertQueryCount(__system__=15):
+            moves = self.Rule._plan_handovers(rule)
+        self.assertEqual(len(moves), 5)
+        for i in range(45):
+            self._won_client(f"Large {i}")
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.assertQueryCount(__system__=15):
+            moves = self.Rule._plan_handovers(rule)
+        self.assertEqual(len(moves), 50)
+
+    def test_preview_moves_nothing(self):
+        client = self._won_client("Preview me")
+        rule = self._third_order_rule()
+        action = rule.action_preview()
+        self.assertEqual(action["res_model"], "res.partner")
+        self.assertEqual(action["domain"], [("id", "in", [client.id])])
+        proposed = client.with_context(**action["context"])
+        self.assertIn(proposed.handover_preview_user_id, self.farmer | self.farmer_2)
+        self.assertEqual(proposed.handover_preview_order_count, 3)
+        self.assertEqual(client.sales_lifecycle_state, "new")
+        self.assertFalse(client.handover_ids)
+
+    def test_run_now_for_administrators(self):
+        client = self._won_client("Now")
+        rule = self._third_order_rule()
+        rule.with_user(self.manager).action_run()
+        self.assertEqual(client.sales_lifecycle_state, "regular")
+
+    def test_scheduled_action(self):
+        client = self._won_client("Nightly")
+        self._third_order_rule()
+        self.env.ref("sales_roles.ir_cron_sales_handover").method_direct_trigger()
+        self.assertEqual(client.sales_lifecycle_state, "regular")
+
+    def test_company_b_rule_never_touches_company_a_client(self):
+        company_b = self.env["res.company"].create({"name": "Company B"})
+        self.farmer.company_ids |= company_b
+        client_a = self._won_client("A only", company_id=self.company.id)
+        self._rule(
+            [{"criterion": "sales_total", "min_amount": 1}],
+            company_id=company_b.id,
+            target_user_ids=[(6, 0, self.farmer.ids)],
+        )
+        self.Rule._cron_run_handover()
+        self.assertEqual(client_a.sales_lifecycle_state, "new")
+        self.assertEqual(client_a.user_id, self.hunter)
+
+    def test_salesman_cannot_edit_rules_or_log(self):
+        rule = self._third_order_rule()
+        self.assertEqual(rule.with_user(self.hunter).name, "After the 3rd order", "salesmen read the rules")
+        with self.assertRaises(AccessError):
+            rule.with_user(self.hunter).write({"name": "Mine"})
+        with self.assertRaises(AccessError):
+            self.Rule.with_user(self.hunter).create({"name": "Mine", "assign_method": "keep"})
+        client = self._won_client("Logged")
+        self.Rule._cron_run_handover()
+        handover = client.handover_ids.with_user(self.hunter)
+        self.assertEqual(handover.to_state, "regular", "salesmen read the log")
+        with self.assertRaises(AccessError):
+            handover.write({"reason": "forged"})
+        with self.assertRaises(AccessError):
+            handover.unlink()
+        with self.assertRaises(AccessError):
+            handover.with_user(self.manager).write({"reason": "forged"})
+
+
+@tagged("post_install", "-at_install")
+class TestHandoverRuleConstraints(SalesRolesCase):
+    def test_thresholds(self):
+        bad_conditions = [
+            {"criterion": "order_count", "min_count": 0},
+            {"criterion": "order_count", "min_count": -3},
+            {"criterion": "sales_total", "min_amount": 0},
+            {"criterion": "sales_total", "min_amount": -5},
+            {"criterion": "sales_total", "min_amount": 10**16},
+            {"criterion": "order_count", "min_count": 2, "period_months": -1},
+            {"criterion": "min_order_amount", "min_amount": 100, "period_months": 0},
+            {"criterion": "product_purchased"},
+            {"criterion": "inactivity", "inactivity_days": 0},
+        ]
+        for condition in bad_conditions:
+            with self.subTest(condition=condition), self.assertRaises(ValidationError):
+                self._rule([condition], assign_method="keep")
+        self.assertFalse(self.env["sales.handover.rule"].search([("name", "=", "Test rule")]), "nothing written")
+
+    def test_rule_shape(self):
+        ok = [{"criterion": "order_count", "min_count": 2}]
+        with self.assertRaises(ValidationError):
+            self._rule(ok, assign_method="keep", from_state="new", to_state="new")
+        with self.assertRaises(ValidationError):
+            self._rule(ok, assign_method="least_loaded")  # reassigns, but to whom?
+        with self.assertRaises(ValidationError):
+            self._rule([], assign_method="keep")  # would move every client
+        with self.assertRaises(ValidationError):
+            self._rule(ok, assign_method="keep", partner_domain="[('no_such_field', '=', 1)]")
+        with self.assertRaises(ValidationError):
+            self._rule(ok, assign_method="keep", partner_domain="__import__('os').system('true')")
+        with self.assertRaises(ValidationError):
+            self._rule(ok, assign_method="keep", partner_domain="not a domain")
+        rule = self._rule(ok, assign_method="keep", partner_domain="[('customer_rank', '>', 0)]")
+        self.assertTrue(rule)
+
+    def test_shipped_examples_are_inactive(self):
+        Rule = self.env["sales.handover.rule"].with_context(active_test=False)
+        names = {
+            "sales_roles.handover_rule_third_order",
+            "sales_roles.handover_rule_sales_total",
+            "sales_roles.handover_rule_flagship",
+            "sales_roles.handover_rule_min_order",
+            "sales_roles.handover_rule_dormant",
+        }
+        rules = Rule.browse([self.env.ref(xmlid).id for xmlid in names])
+        self.assertEqual(len(rules), 5)
+        self.assertFalse(any(rules.mapped("active")))
+        self.assertEqual(self.env.ref("sales_roles.handover_rule_dormant").assign_method, "keep")

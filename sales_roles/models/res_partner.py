@@ -38,7 +38,6 @@ class ResPartner(models.Model):
     )
     hunter_id = fields.Many2one(
         "res.users",
-        string="Hunter",
         index="btree_not_null",
         tracking=True,
         copy=False,
@@ -72,7 +71,9 @@ class ResPartner(models.Model):
     handover_preview_user_id = fields.Many2one(
         "res.users", compute="_compute_handover_preview", string="Proposed Owner"
     )
-    handover_preview_order_count = fields.Integer(compute="_compute_handover_preview", string="Confirmed Orders")
+    handover_preview_order_count = fields.Integer(
+        compute="_compute_handover_preview", string="Confirmed Orders"
+    )
     handover_preview_sales_total = fields.Float(compute="_compute_handover_preview", string="Sales Total")
 
     def _compute_handover_count(self):
@@ -126,7 +127,8 @@ class ResPartner(models.Model):
         if self and all(
             partner.commercial_partner_id != partner
             and all(
-                partner._fields[name].convert_to_write(partner.commercial_partner_id[name], partner) == vals[name]
+                partner._fields[name].convert_to_write(partner.commercial_partner_id[name], partner)
+                == vals[name]
                 for name in edited
             )
             for partner in self

@@ -8,13 +8,11 @@ class ResUsers(models.Model):
 
     sales_position_id = fields.Many2one(
         "sales.position",
-        string="Sales Position",
         index="btree_not_null",
         help="The user's position in the sales organisation; it sets the sales role.",
     )
     sales_role = fields.Selection(
         SALES_ROLES,
-        string="Sales Role",
         compute="_compute_sales_role",
         store=True,
         readonly=False,

@@ -18,7 +18,6 @@ class SaleOrder(models.Model):
     )
     hunter_id = fields.Many2one(
         "res.users",
-        string="Hunter",
         readonly=True,
         copy=False,
         index="btree_not_null",

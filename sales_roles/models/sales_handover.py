@@ -24,10 +24,12 @@ class SalesHandover(models.Model):
     partner_id = fields.Many2one(
         "res.partner", string="Client", required=True, index=True, ondelete="cascade", readonly=True
     )
-    from_user_id = fields.Many2one("res.users", string="Previous Owner", readonly=True, index="btree_not_null")
+    from_user_id = fields.Many2one(
+        "res.users", string="Previous Owner", readonly=True, index="btree_not_null"
+    )
     to_user_id = fields.Many2one("res.users", string="New Owner", readonly=True, index="btree_not_null")
     rule_id = fields.Many2one(
-        "sales.handover.rule", string="Rule", readonly=True, index="btree_not_null", ondelete="set null"
+        "sales.handover.rule", readonly=True, index="btree_not_null", ondelete="set null"
     )
     from_state = fields.Selection(LIFECYCLE_STATES, string="Previous State", readonly=True)
     to_state = fields.Selection(LIFECYCLE_STATES, string="New State", readonly=True)
@@ -36,13 +38,15 @@ class SalesHandover(models.Model):
         [("auto", "Automatic"), ("manual", "Manual")], required=True, default="auto", readonly=True
     )
     order_count = fields.Integer(
-        string="Confirmed Orders", readonly=True, help="Confirmed orders of the client when it was handed over."
+        string="Confirmed Orders",
+        readonly=True,
+        help="Confirmed orders of the client when it was handed over.",
     )
     sales_total = fields.Monetary(
-        string="Sales Total",
         readonly=True,
         currency_field="currency_id",
-        help="Untaxed total of the client's confirmed orders, in the company currency, when it was handed over.",
+        help="Untaxed total of the client's confirmed orders, in the company currency, "
+        "when it was handed over.",
     )
     currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
     reason = fields.Text(readonly=True)
@@ -84,7 +88,10 @@ class SalesHandover(models.Model):
                 [move.client_id for move in moves],
             )
         )
-        current = {client_id: (user_id or False, state, blocked) for client_id, user_id, state, blocked in self.env.cr.fetchall()}
+        current = {
+            client_id: (user_id or False, state, blocked)
+            for client_id, user_id, state, blocked in self.env.cr.fetchall()
+        }
         Partner.invalidate_model(["user_id", "sales_lifecycle_state", "handover_blocked"])
         moves = [
             move
@@ -151,20 +158,33 @@ class SalesHandover(models.Model):
             total=format_amount(self.env, self.sales_total, self.currency_id),
         )
         if self.rule_id:
-            why = _("Handover rule “%(rule)s”: %(conditions)s.",
-                    rule=self.rule_id.name,
-                    conditions="; ".join(self.rule_id.condition_ids.mapped("description")))
+            why = _(
+                "Handover rule “%(rule)s”: %(conditions)s.",
+                rule=self.rule_id.name,
+                conditions="; ".join(self.rule_id.condition_ids.mapped("description")),
+            )
         else:
             why = _("Manual handover by %(user)s: %(reason)s", user=self.create_uid.name, reason=self.reason)
         owner = (
-            _("Owner: %(old)s → %(new)s.", old=self.from_user_id.name or _("nobody"), new=self.to_user_id.name)
+            _(
+                "Owner: %(old)s → %(new)s.",
+                old=self.from_user_id.name or _("nobody"),
+                new=self.to_user_id.name,
+            )
             if self.from_user_id != self.to_user_id
             else _("Owner kept: %(user)s.", user=self.to_user_id.name or _("nobody"))
         )
         lifecycle = _(
-            "Lifecycle: %(old)s → %(new)s.", old=self._state_label(self.from_state), new=self._state_label(self.to_state)
+            "Lifecycle: %(old)s → %(new)s.",
+            old=self._state_label(self.from_state),
+            new=self._state_label(self.to_state),
         )
-        return Markup("<p><b>%s</b></p><ul><li>%s</li><li>%s</li><li>%s</li></ul>") % (why, owner, lifecycle, figures)
+        return Markup("<p><b>%s</b></p><ul><li>%s</li><li>%s</li><li>%s</li></ul>") % (
+            why,
+            owner,
+            lifecycle,
+            figures,
+        )
 
     def _state_label(self, state):
         return dict(self._fields["to_state"]._description_selection(self.env)).get(state, "")

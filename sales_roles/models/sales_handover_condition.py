@@ -24,7 +24,7 @@ class SalesHandoverCondition(models.Model):
     _description = "Handover Rule Condition"
     _order = "rule_id, sequence, id"
 
-    rule_id = fields.Many2one("sales.handover.rule", string="Rule", required=True, index=True, ondelete="cascade")
+    rule_id = fields.Many2one("sales.handover.rule", required=True, index=True, ondelete="cascade")
     sequence = fields.Integer(default=10)
     criterion = fields.Selection(CRITERIA, required=True, default="order_count")
     min_count = fields.Integer(
@@ -52,7 +52,13 @@ class SalesHandoverCondition(models.Model):
     description = fields.Char(compute="_compute_description", string="Condition")
 
     @api.depends(
-        "criterion", "min_count", "min_amount", "period_months", "product_ids", "product_categ_ids", "inactivity_days"
+        "criterion",
+        "min_count",
+        "min_amount",
+        "period_months",
+        "product_ids",
+        "product_categ_ids",
+        "inactivity_days",
     )
     def _compute_description(self):
         for condition in self:
@@ -60,18 +66,28 @@ class SalesHandoverCondition(models.Model):
 
     def _describe(self):
         self.ensure_one()
-        amount = format_amount(self.env, self.min_amount or 0.0, self.currency_id or self.env.company.currency_id)
+        amount = format_amount(
+            self.env, self.min_amount or 0.0, self.currency_id or self.env.company.currency_id
+        )
         months = self.period_months
         if self.criterion == "order_count":
             if months:
-                return _("At least %(count)s confirmed orders in the last %(months)s months", count=self.min_count, months=months)
+                return _(
+                    "At least %(count)s confirmed orders in the last %(months)s months",
+                    count=self.min_count,
+                    months=months,
+                )
             return _("At least %(count)s confirmed orders", count=self.min_count)
         if self.criterion == "sales_total":
             if months:
-                return _("Sales of at least %(amount)s in the last %(months)s months", amount=amount, months=months)
+                return _(
+                    "Sales of at least %(amount)s in the last %(months)s months", amount=amount, months=months
+                )
             return _("Sales of at least %(amount)s", amount=amount)
         if self.criterion == "product_purchased":
-            names = (self.product_ids.mapped("display_name") + self.product_categ_ids.mapped("display_name"))[:5]
+            names = (self.product_ids.mapped("display_name") + self.product_categ_ids.mapped("display_name"))[
+                :5
+            ]
             return _("Bought one of: %(products)s", products=", ".join(names) or "-")
         if self.criterion == "min_order_amount":
             return _(
@@ -89,17 +105,27 @@ class SalesHandoverCondition(models.Model):
     # ------------------------------------------------------------
 
     @api.constrains(
-        "criterion", "min_count", "min_amount", "period_months", "product_ids", "product_categ_ids", "inactivity_days"
+        "criterion",
+        "min_count",
+        "min_amount",
+        "period_months",
+        "product_ids",
+        "product_categ_ids",
+        "inactivity_days",
     )
     def _check_thresholds(self):
         for condition in self:
             error = condition._threshold_error()
             if error:
                 raise ValidationError(
-                    _("Rule “%(rule)s”, condition “%(criterion)s”: %(error)s",
-                      rule=condition.rule_id.display_name,
-                      criterion=dict(condition._fields["criterion"]._description_selection(self.env))[condition.criterion],
-                      error=error)
+                    _(
+                        "Rule “%(rule)s”, condition “%(criterion)s”: %(error)s",
+                        rule=condition.rule_id.display_name,
+                        criterion=dict(condition._fields["criterion"]._description_selection(self.env))[
+                            condition.criterion
+                        ],
+                        error=error,
+                    )
                 )
 
     def _threshold_error(self):
@@ -144,14 +170,19 @@ class SalesHandoverCondition(models.Model):
             )
         if self.criterion == "sales_total":
             return SQL(
-                "SELECT client_id FROM %s o WHERE %s GROUP BY client_id HAVING ROUND(SUM(o.amount), %s) >= %s",
+                """
+                SELECT client_id FROM %s o WHERE %s
+              GROUP BY client_id HAVING ROUND(SUM(o.amount), %s) >= %s
+                """,
                 orders,
                 SQL("o.date_order >= %s", since) if since else SQL("TRUE"),
                 digits,
                 self.min_amount,
             )
         if self.criterion == "product_purchased":
-            categories = self.env["product.category"].sudo().search([("id", "child_of", self.product_categ_ids.ids)])
+            categories = (
+                self.env["product.category"].sudo().search([("id", "child_of", self.product_categ_ids.ids)])
+            )
             return SQL(
                 """
                 SELECT DISTINCT o.client_id

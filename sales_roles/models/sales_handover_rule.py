@@ -22,7 +22,8 @@ _logger = logging.getLogger(__name__)
 # with the figures measured when it was planned.
 Move = namedtuple(
     "Move",
-    "client_id rule_id from_user_id to_user_id from_state to_state team_id order_count sales_total company_id",
+    "client_id rule_id from_user_id to_user_id from_state to_state team_id "
+    "order_count sales_total company_id",
 )
 
 # Clients handed over in one transaction of the scheduled action.
@@ -47,15 +48,25 @@ class SalesHandoverRule(models.Model):
         translate=True,
         help="The rule in plain words, as it is announced to the sales team.",
     )
-    sequence = fields.Integer(default=10, help="Rules are tried in this order; the first that matches a client wins.")
+    sequence = fields.Integer(
+        default=10, help="Rules are tried in this order; the first that matches a client wins."
+    )
     active = fields.Boolean(default=True)
-    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
     currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
     from_state = fields.Selection(
-        LIFECYCLE_STATES, string="From State", required=True, default="new", help="Clients in this state are checked."
+        LIFECYCLE_STATES,
+        required=True,
+        default="new",
+        help="Clients in this state are checked.",
     )
     to_state = fields.Selection(
-        LIFECYCLE_STATES, string="To State", required=True, default="regular", help="The state the client moves to."
+        LIFECYCLE_STATES,
+        required=True,
+        default="regular",
+        help="The state the client moves to.",
     )
     condition_ids = fields.One2many("sales.handover.condition", "rule_id", string="Conditions", copy=True)
     team_ids = fields.Many2many(
@@ -86,7 +97,8 @@ class SalesHandoverRule(models.Model):
         "res.users",
         string="New Owners",
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
-        help="The candidates to receive the clients. Leave empty to use the farmers of the target sales team.",
+        help="The candidates to receive the clients. "
+        "Leave empty to use the farmers of the target sales team.",
     )
     target_team_id = fields.Many2one(
         "crm.team",
@@ -95,7 +107,11 @@ class SalesHandoverRule(models.Model):
         help="When set, handed-over clients join this sales team.",
     )
     last_assigned_user_id = fields.Many2one(
-        "res.users", string="Last Assigned", readonly=True, copy=False, help="Where the round robin starts next time."
+        "res.users",
+        string="Last Assigned",
+        readonly=True,
+        copy=False,
+        help="Where the round robin starts next time.",
     )
     last_run_date = fields.Datetime(readonly=True, copy=False)
     last_run_count = fields.Integer(string="Clients Moved by Last Run", readonly=True, copy=False)
@@ -103,7 +119,9 @@ class SalesHandoverRule(models.Model):
     handover_count = fields.Integer(compute="_compute_handover_count", string="Handovers")
 
     def _compute_handover_count(self):
-        counts = dict(self.env["sales.handover"]._read_group([("rule_id", "in", self.ids)], ["rule_id"], ["__count"]))
+        counts = dict(
+            self.env["sales.handover"]._read_group([("rule_id", "in", self.ids)], ["rule_id"], ["__count"])
+        )
         for rule in self:
             rule.handover_count = counts.get(rule, 0)
 
@@ -116,7 +134,11 @@ class SalesHandoverRule(models.Model):
         for rule in self:
             if rule.from_state == rule.to_state:
                 raise ValidationError(
-                    _("Rule “%(rule)s” must move clients to another lifecycle state than the one they are in.", rule=rule.name)
+                    _(
+                        "Rule “%(rule)s” must move clients to another lifecycle state "
+                        "than the one they are in.",
+                        rule=rule.name,
+                    )
                 )
 
     @api.constrains("partner_domain")
@@ -128,7 +150,7 @@ class SalesHandoverRule(models.Model):
                 raise ValidationError(
                     _(
                         "Rule “%(rule)s”: the client filter is not a valid domain on contacts (%(error)s). "
-                        "Use the domain editor, e.g. [(\"country_id.code\", \"=\", \"RU\")].",
+                        'Use the domain editor, e.g. [("country_id.code", "=", "RU")].',
                         rule=rule.name,
                         error=error,
                     )
@@ -148,7 +170,8 @@ class SalesHandoverRule(models.Model):
             if rule.assign_method != "keep" and not (rule.target_user_ids or rule.target_team_id):
                 raise ValidationError(
                     _(
-                        "Rule “%(rule)s” gives clients to new owners: choose the new owners or a target sales "
+                        "Rule “%(rule)s” gives clients to new owners: choose the new owners "
+                        "or a target sales "
                         "team whose farmers receive them, or keep the current owner.",
                         rule=rule.name,
                     )
@@ -170,7 +193,10 @@ class SalesHandoverRule(models.Model):
             "name": _("Preview: %(rule)s", rule=self.name),
             "res_model": "res.partner",
             "view_mode": "list,form",
-            "views": [(self.env.ref("sales_roles.res_partner_view_list_handover_preview").id, "list"), (False, "form")],
+            "views": [
+                (self.env.ref("sales_roles.res_partner_view_list_handover_preview").id, "list"),
+                (False, "form"),
+            ],
             "domain": [("id", "in", [m.client_id for m in moves])],
             "context": {"create": False, "sales_handover_preview": preview},
             "help": _("<p>No client meets this rule right now.</p>"),
@@ -244,8 +270,9 @@ class SalesHandoverRule(models.Model):
             for move in moved:
                 per_rule[move.rule_id] += 1
             if commit:
-                # Safe: the batch is complete (moves, logs, messages, activities).
-                self.env.cr.commit()
+                # Safe: the batch is complete (moves, logs, messages, activities);
+                # a later failure must not undo it. Never under tests (commit=False).
+                self.env.cr.commit()  # pylint: disable=invalid-commit
                 self.env.invalidate_all()
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(moves) - done)
             if time.monotonic() - started > TIME_BUDGET:
@@ -280,7 +307,7 @@ class SalesHandoverRule(models.Model):
             rows = [row for row in rows if row[0] not in taken]
             if not rows:
                 continue
-            owners = rule._assign_owners([row[0] for row in rows], dict((row[0], row[1]) for row in rows), load)
+            owners = rule._assign_owners([row[0] for row in rows], {row[0]: row[1] for row in rows}, load)
             if owners is None:
                 continue
             for client_id, user_id, order_count, sales_total in rows:
@@ -358,7 +385,8 @@ class SalesHandoverRule(models.Model):
                            so.id AS order_id,
                            so.date_order,
                            so.amount_untaxed
-                             / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0 ELSE so.currency_rate END AS amount
+                             / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0
+                               ELSE so.currency_rate END AS amount
                       FROM sale_order so
                       JOIN res_partner customer ON customer.id = so.partner_id
                      WHERE so.state = 'sale'
@@ -366,7 +394,8 @@ class SalesHandoverRule(models.Model):
                        AND customer.commercial_partner_id IN (SELECT id FROM candidate)
                 ),
                 matched AS (SELECT id FROM candidate WHERE %(conditions)s)
-                SELECT matched.id, client.user_id, COUNT(o.order_id), COALESCE(ROUND(SUM(o.amount), %(digits)s), 0)
+                SELECT matched.id, client.user_id, COUNT(o.order_id),
+                       COALESCE(ROUND(SUM(o.amount), %(digits)s), 0)
                   FROM matched
                   JOIN res_partner client ON client.id = matched.id
              LEFT JOIN client_orders o ON o.client_id = matched.id
@@ -384,8 +413,12 @@ class SalesHandoverRule(models.Model):
     def _candidate_owners(self):
         """The users who may receive this rule's clients, by id."""
         self.ensure_one()
-        users = self.target_user_ids or self.target_team_id.member_ids.filtered(lambda u: u.sales_role == "farmer")
-        return users.filtered(lambda u: u.active and not u.share and self.company_id in u.company_ids).sorted("id")
+        users = self.target_user_ids or self.target_team_id.member_ids.filtered(
+            lambda u: u.sales_role == "farmer"
+        )
+        return users.filtered(lambda u: u.active and not u.share and self.company_id in u.company_ids).sorted(
+            "id"
+        )
 
     def _assign_owners(self, client_ids, current_owner, load):
         """Choose the new owner of each client.
@@ -411,7 +444,9 @@ class SalesHandoverRule(models.Model):
             return None
         if self.assign_method == "round_robin":
             ids = users.ids
-            start = ids.index(self.last_assigned_user_id.id) + 1 if self.last_assigned_user_id.id in ids else 0
+            start = (
+                ids.index(self.last_assigned_user_id.id) + 1 if self.last_assigned_user_id.id in ids else 0
+            )
             owners = {client_id: ids[(start + i) % len(ids)] for i, client_id in enumerate(client_ids)}
             self.sudo().last_assigned_user_id = owners[client_ids[-1]]
             return owners
@@ -441,4 +476,4 @@ class SalesHandoverRule(models.Model):
                 user_ids,
             )
         )
-        return {user_id: 0 for user_id in user_ids} | dict(self.env.cr.fetchall())
+        return dict.fromkeys(user_ids, 0) | dict(self.env.cr.fetchall())

@@ -16,7 +16,6 @@ class SalesPosition(models.Model):
     name = fields.Char(required=True, translate=True)
     sales_role = fields.Selection(
         SALES_ROLES,
-        string="Sales Role",
         required=True,
         default="hunter",
         help="Scouts qualify leads, hunters win new clients, farmers keep and grow "

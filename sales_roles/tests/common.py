@@ -36,7 +36,9 @@ class SalesRolesCase(TransactionCase):
             {
                 "partner_id": partner.id,
                 "user_id": (user or cls.hunter).id,
-                "order_line": [(0, 0, {"product_id": cls.product.id, "product_uom_qty": 1, "price_unit": amount})],
+                "order_line": [
+                    (0, 0, {"product_id": cls.product.id, "product_uom_qty": 1, "price_unit": amount})
+                ],
                 **vals,
             }
         )

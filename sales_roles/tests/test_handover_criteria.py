@@ -40,7 +40,9 @@ class TestHandoverCriteria(SalesRolesCase):
         self._order(contact)
         self._order(contact)
         rule = self._keep_rule([{"criterion": "order_count", "min_count": 3}])
-        self.assertEqual(self._matches(rule, client | contact), {client.id}, "moves the company, not the contact")
+        self.assertEqual(
+            self._matches(rule, client | contact), {client.id}, "moves the company, not the contact"
+        )
 
     @freeze_time("2026-06-15 12:00:00")
     def test_order_count_within_period(self):
@@ -96,9 +98,17 @@ class TestHandoverCriteria(SalesRolesCase):
         cancelled.action_confirm()
         cancelled._action_cancel()
         rule = self._keep_rule(
-            [{"criterion": "product_purchased", "product_ids": [(6, 0, flagship.ids)], "product_categ_ids": [(6, 0, parent.ids)]}]
+            [
+                {
+                    "criterion": "product_purchased",
+                    "product_ids": [(6, 0, flagship.ids)],
+                    "product_categ_ids": [(6, 0, parent.ids)],
+                }
+            ]
         )
-        self.assertEqual(self._matches(rule, by_product | by_category | neither), {by_product.id, by_category.id})
+        self.assertEqual(
+            self._matches(rule, by_product | by_category | neither), {by_product.id, by_category.id}
+        )
 
     @freeze_time("2026-06-15 12:00:00")
     def test_min_order_amount(self):

@@ -1,3 +1,4 @@
+import unittest
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, ValidationError
@@ -21,7 +22,10 @@ class TestHandoverRun(SalesRolesCase):
         (cls.farmer | cls.farmer_2).sales_position_id = farmer_position
         cls.hunter.sales_position_id = cls.env.ref("sales_roles.position_tele_sales")
         cls.farm_team = cls.env["crm.team"].create(
-            {"name": "Account Management", "member_ids": [(6, 0, (cls.farmer | cls.farmer_2 | cls.hunter).ids)]}
+            {
+                "name": "Account Management",
+                "member_ids": [(6, 0, (cls.farmer | cls.farmer_2 | cls.hunter).ids)],
+            }
         )
 
     def _won_client(self, name, orders=3, **vals):
@@ -40,7 +44,9 @@ class TestHandoverRun(SalesRolesCase):
 
     def test_handover_moves_client_and_contacts_with_audit_trail(self):
         client = self._won_client("Lumber Inc")
-        contact = self.env["res.partner"].create({"name": "Jane", "parent_id": client.id, "user_id": self.hunter.id})
+        contact = self.env["res.partner"].create(
+            {"name": "Jane", "parent_id": client.id, "user_id": self.hunter.id}
+        )
         rule = self._third_order_rule()
         self.Rule._cron_run_handover()
 
@@ -183,12 +189,16 @@ class TestHandoverRun(SalesRolesCase):
         client = self._won_client("Domain")
         rule = self._third_order_rule(sequence=1)
         good = self._rule(
-            [{"criterion": "order_count", "min_count": 1}], name="Good", sequence=2, assign_method="keep",
+            [{"criterion": "order_count", "min_count": 1}],
+            name="Good",
+            sequence=2,
+            assign_method="keep",
             to_state="key",
         )
         # A field that no longer exists (e.g. its module was uninstalled): bypass the constraint.
         self.env.cr.execute(
-            "UPDATE sales_handover_rule SET partner_domain = %s WHERE id = %s", ["[('x_gone', '=', 1)]", rule.id]
+            "UPDATE sales_handover_rule SET partner_domain = %s WHERE id = %s",
+            ["[('x_gone', '=', 1)]", rule.id],
         )
         rule.invalidate_recordset(["partner_domain"])
         with self.assertLogs("odoo.addons.sales_roles.models.sales_handover_rule", "WARNING"):
@@ -222,21 +232,19 @@ class TestHandoverRun(SalesRolesCase):
                 raise RuntimeError("the server died")
             return original(handovers, moves, **kwargs)
 
-        # Not self.assertRaises: Odoo's wraps the block in a savepoint and would
-        # roll back the first batch too.
+        # unittest's assertRaises: Odoo's wraps the block in a savepoint and
+        # would roll back the first batch too.
         with (
             patch.object(sales_handover_rule, "BATCH_SIZE", 2),
             patch.object(Handover, "_apply_moves", fail_on_second_batch),
         ):
-            try:
+            with unittest.TestCase.assertRaises(self, RuntimeError):
                 self.Rule._cron_run_handover()
-            except RuntimeError:
-                pass
-            else:
-                self.fail("the injected failure was not raised")
         moved = [c for c in clients if c.sales_lifecycle_state == "regular"]
         self.assertEqual(len(moved), 2, "the first batch is applied")
-        self.assertEqual(len(self.env["sales.handover"].search([("partner_id", "in", [c.id for c in clients])])), 2)
+        self.assertEqual(
+            len(self.env["sales.handover"].search([("partner_id", "in", [c.id for c in clients])])), 2
+        )
         for client in clients:
             if client in moved:
                 self.assertEqual(len(client.handover_ids), 1)
@@ -338,7 +346,9 @@ class TestHandoverRuleConstraints(SalesRolesCase):
         for condition in bad_conditions:
             with self.subTest(condition=condition), self.assertRaises(ValidationError):
                 self._rule([condition], assign_method="keep")
-        self.assertFalse(self.env["sales.handover.rule"].search([("name", "=", "Test rule")]), "nothing written")
+        self.assertFalse(
+            self.env["sales.handover.rule"].search([("name", "=", "Test rule")]), "nothing written"
+        )
 
     def test_rule_shape(self):
         ok = [{"criterion": "order_count", "min_count": 2}]

@@ -18,7 +18,11 @@ class TestHandoverWizard(SalesRolesCase):
         contact = self.env["res.partner"].create({"name": "Contact", "parent_id": clients[0].id})
         self._order(clients[0], amount=250)
         wizard = self._wizard(
-            self.farmer, clients | contact, user_id=self.farmer, to_state="key", reason="Annual contract signed"
+            self.farmer,
+            clients | contact,
+            user_id=self.farmer,
+            to_state="key",
+            reason="Annual contract signed",
         )
         self.assertEqual(wizard.partner_ids, clients, "contacts stand for their company")
         wizard.action_confirm()
@@ -28,9 +32,19 @@ class TestHandoverWizard(SalesRolesCase):
         log = clients[0].handover_ids
         self.assertRecordValues(
             log,
-            [{"trigger": "manual", "rule_id": False, "reason": "Annual contract signed", "order_count": 1,
-              "sales_total": 250.0, "from_user_id": self.hunter.id, "to_user_id": self.farmer.id,
-              "from_state": "new", "to_state": "key"}],
+            [
+                {
+                    "trigger": "manual",
+                    "rule_id": False,
+                    "reason": "Annual contract signed",
+                    "order_count": 1,
+                    "sales_total": 250.0,
+                    "from_user_id": self.hunter.id,
+                    "to_user_id": self.farmer.id,
+                    "from_state": "new",
+                    "to_state": "key",
+                }
+            ],
         )
         self.assertIn("Annual contract signed", clients[1].message_ids[0].body)
 
@@ -38,8 +52,10 @@ class TestHandoverWizard(SalesRolesCase):
         client = self._client("No reason", user_id=self.hunter.id)
         with self.assertRaises(AssertionError):  # the form refuses to save without it
             self._wizard(self.hunter, client, user_id=self.farmer)
-        wizard = self.env["sales.handover.wizard"].with_user(self.hunter).create(
-            {"partner_ids": [(6, 0, client.ids)], "user_id": self.farmer.id, "reason": "   "}
+        wizard = (
+            self.env["sales.handover.wizard"]
+            .with_user(self.hunter)
+            .create({"partner_ids": [(6, 0, client.ids)], "user_id": self.farmer.id, "reason": "   "})
         )
         with self.assertRaises(UserError):
             wizard.action_confirm()

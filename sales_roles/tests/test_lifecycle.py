@@ -50,7 +50,9 @@ class TestLifecycle(SalesRolesCase):
         creator = new_test_user(
             self.env, "sr_creator", groups="sales_team.group_sale_salesman,base.group_partner_manager"
         )
-        contact = self.env["res.partner"].with_user(creator).create({"name": "Late Joiner", "parent_id": client.id})
+        contact = (
+            self.env["res.partner"].with_user(creator).create({"name": "Late Joiner", "parent_id": client.id})
+        )
         self.assertEqual(contact.sales_lifecycle_state, "new")
         self.assertEqual(contact.hunter_id, self.hunter)
 

@@ -36,7 +36,9 @@ class TestPositions(SalesRolesCase):
         self.assertFalse(self.hunter.sales_position_id)
 
     def test_user_form_sets_role_from_position(self):
-        admin = new_test_user(self.env, "sr_admin", groups="base.group_erp_manager,sales_team.group_sale_manager")
+        admin = new_test_user(
+            self.env, "sr_admin", groups="base.group_erp_manager,sales_team.group_sale_manager"
+        )
         with Form(self.env["res.users"].with_user(admin), view="base.view_users_form") as form:
             form.name = "Tele Tom"
             form.login = "tele_tom"

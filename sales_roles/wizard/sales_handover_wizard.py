@@ -23,13 +23,19 @@ class SalesHandoverWizard(models.TransientModel):
         string="New Lifecycle State",
         help="Leave empty to keep each client's lifecycle state.",
     )
-    reason = fields.Text(required=True, help="Why the clients change hands; it is logged and posted on each client.")
+    reason = fields.Text(
+        required=True, help="Why the clients change hands; it is logged and posted on each client."
+    )
 
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
         context = self.env.context
-        if "partner_ids" in fields_list and context.get("active_model") == "res.partner" and context.get("active_ids"):
+        if (
+            "partner_ids" in fields_list
+            and context.get("active_model") == "res.partner"
+            and context.get("active_ids")
+        ):
             partners = self.env["res.partner"].browse(context["active_ids"])
             values["partner_ids"] = [(6, 0, partners.commercial_partner_id.ids)]
         return values
@@ -54,17 +60,25 @@ class SalesHandoverWizard(models.TransientModel):
                 (client.company_id or self.env.company).id,
             )
             for client in clients
-            if client.user_id != self.user_id or (self.to_state and self.to_state != client.sales_lifecycle_state)
+            if client.user_id != self.user_id
+            or (self.to_state and self.to_state != client.sales_lifecycle_state)
         ]
         if not moves:
             raise UserError(
-                _("Nothing to hand over: the clients already belong to %(user)s in that state.", user=self.user_id.name)
+                _(
+                    "Nothing to hand over: the clients already belong to %(user)s in that state.",
+                    user=self.user_id.name,
+                )
             )
         applied = self.env["sales.handover"]._apply_moves(moves, trigger="manual", reason=self.reason.strip())
         skipped = len(moves) - len(applied)
-        message = _("%(count)s client(s) handed over to %(user)s.", count=len(applied), user=self.user_id.name)
+        message = _(
+            "%(count)s client(s) handed over to %(user)s.", count=len(applied), user=self.user_id.name
+        )
         if skipped:
-            message += " " + _("%(count)s client(s) were being edited by someone else: try again.", count=skipped)
+            message += " " + _(
+                "%(count)s client(s) were being edited by someone else: try again.", count=skipped
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -76,7 +90,7 @@ class SalesHandoverWizard(models.TransientModel):
         }
 
     def _check_can_hand_over(self, clients):
-        """"Own documents" salespeople hand over their own clients; "all documents" users any."""
+        """ "Own documents" salespeople hand over their own clients; "all documents" users any."""
         user = self.env.user
         if not user.has_group("sales_team.group_sale_salesman"):
             raise AccessError(_("Only salespeople can hand clients over."))

@@ -1,0 +1,128 @@
+"""Install, upgrade, uninstall and reinstall sales_roles with Odoo's own command line.
+
+Runs inside `./dev test`, which exports where the cluster, the configuration and
+the base database (sale_management without the addon) are. Each step is a real
+`odoo-bin` process on a scratch copy of the base database; the install log of the
+test database must be free of warnings.
+"""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+CONF = os.environ.get("SALES_ROLES_CONF")
+RUN = Path(os.environ.get("SALES_ROLES_RUN", "."))
+BASE_DB = os.environ.get("SALES_ROLES_BASE_DB")
+ODOO_SRC = os.environ.get("ODOO_SRC", "/opt/odoo18")
+CYCLE_DB = "sales_roles_install_cycle"
+PROBLEM = re.compile(r"^\S+ \S+ \d+ (WARNING|ERROR|CRITICAL) ", re.MULTILINE)
+
+pytestmark = pytest.mark.skipif(not (CONF and BASE_DB), reason="needs the cluster of ./dev test")
+
+
+def _conf(key):
+    for line in Path(CONF).read_text().splitlines():
+        name, _sep, value = line.partition("=")
+        if name.strip() == key:
+            return value.strip()
+    raise KeyError(key)
+
+
+def _connect(dbname):
+    conn = psycopg2.connect(
+        dbname=dbname, host=_conf("db_host"), port=_conf("db_port"), user=_conf("db_user")
+    )
+    conn.autocommit = True
+    return conn
+
+
+def _sql(dbname, query, params=None):
+    conn = _connect(dbname)  # not `with conn`: it would open a transaction
+    try:
+        with conn.cursor() as cr:
+            cr.execute(query, params)
+            return cr.fetchall() if cr.description else None
+    finally:
+        conn.close()
+
+
+def _odoo(*args, stdin=None):
+    """Run odoo-bin on the scratch database; return its log, failing on any warning."""
+    log = RUN / f"{CYCLE_DB}.log"
+    log.unlink(missing_ok=True)
+    subcommand = [args[0]] if args and not args[0].startswith("-") else []
+    options = args[len(subcommand) :]
+    proc = subprocess.run(
+        [sys.executable, f"{ODOO_SRC}/odoo-bin", *subcommand, "-c", CONF, "-d", CYCLE_DB,
+         f"--logfile={log}", *options],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    text = log.read_text() if log.exists() else ""
+    assert proc.returncode == 0, f"odoo-bin {' '.join(args)} failed:\n{proc.stderr}\n{text[-3000:]}"
+    problems = PROBLEM.findall(text) and [line for line in text.splitlines() if PROBLEM.match(line)]
+    assert not problems, "Odoo logged:\n" + "\n".join(problems)
+    return text
+
+
+def _module_state():
+    rows = _sql(CYCLE_DB, "SELECT state FROM ir_module_module WHERE name = 'sales_roles'")
+    return rows[0][0] if rows else None
+
+
+@pytest.fixture(scope="module")
+def cycle_db():
+    _sql("postgres", f'DROP DATABASE IF EXISTS "{CYCLE_DB}" WITH (FORCE)')
+    _sql("postgres", f'CREATE DATABASE "{CYCLE_DB}" TEMPLATE "{BASE_DB}"')
+    yield CYCLE_DB
+    _sql("postgres", f'DROP DATABASE IF EXISTS "{CYCLE_DB}" WITH (FORCE)')
+
+
+def test_test_database_install_log_is_clean():
+    log = (RUN / "test-install.log").read_text()
+    assert "Modules loaded." in log
+    assert not PROBLEM.search(log), PROBLEM.search(log)
+
+
+def test_install_upgrade_uninstall_reinstall(cycle_db):
+    _odoo("-i", "sales_roles", "--stop-after-init")
+    assert _module_state() == "installed"
+    assert _sql(cycle_db, "SELECT COUNT(*) FROM sales_position")[0][0] == 11
+    # Upgrading keeps data the user changed in noupdate records.
+    _sql(cycle_db, "UPDATE sales_position SET active = false WHERE id = (SELECT MIN(id) FROM sales_position)")
+    _odoo("-u", "sales_roles", "--stop-after-init")
+    assert _module_state() == "installed"
+    assert _sql(cycle_db, "SELECT COUNT(*) FROM sales_position WHERE NOT active")[0][0] == 1
+
+    _odoo(
+        "shell",
+        "--no-http",
+        stdin="env['ir.module.module'].search([('name', '=', 'sales_roles')]).button_immediate_uninstall()\n"
+        "env.cr.commit()\n",
+    )
+    assert _module_state() == "uninstalled"
+    leftovers = {
+        "tables": "SELECT tablename FROM pg_tables WHERE tablename LIKE 'sales\\_%%'",
+        "partner columns": "SELECT column_name FROM information_schema.columns WHERE table_name = 'res_partner' "
+        "AND column_name IN ('sales_lifecycle_state', 'hunter_id', 'handover_blocked', 'handover_date')",
+        "crons": "SELECT id FROM ir_cron WHERE cron_name::text LIKE '%%Sales Roles%%'",
+        "record rules": "SELECT r.id FROM ir_rule r LEFT JOIN ir_model m ON m.id = r.model_id "
+        "WHERE m.id IS NULL OR m.model LIKE 'sales.%%'",
+        "xml ids": "SELECT name FROM ir_model_data WHERE module = 'sales_roles'",
+        "menus": "SELECT id FROM ir_ui_menu WHERE action LIKE 'ir.actions.act_window,%%' AND "
+        "NOT EXISTS (SELECT 1 FROM ir_act_window a WHERE 'ir.actions.act_window,' || a.id = action)",
+    }
+    for what, query in leftovers.items():
+        assert _sql(cycle_db, query) == [], f"uninstall left {what}"
+
+    _odoo("-i", "sales_roles", "--stop-after-init")
+    assert _module_state() == "installed"
+    assert _sql(cycle_db, "SELECT COUNT(*) FROM sales_handover_rule")[0][0] == 5

@@ -58,8 +58,17 @@ def _odoo(*args, stdin=None):
     subcommand = [args[0]] if args and not args[0].startswith("-") else []
     options = args[len(subcommand) :]
     proc = subprocess.run(
-        [sys.executable, f"{ODOO_SRC}/odoo-bin", *subcommand, "-c", CONF, "-d", CYCLE_DB,
-         f"--logfile={log}", *options],
+        [
+            sys.executable,
+            f"{ODOO_SRC}/odoo-bin",
+            *subcommand,
+            "-c",
+            CONF,
+            "-d",
+            CYCLE_DB,
+            f"--logfile={log}",
+            *options,
+        ],
         input=stdin,
         capture_output=True,
         text=True,

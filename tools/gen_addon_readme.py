@@ -12,8 +12,12 @@ import sys
 from pathlib import Path
 
 ADDON = Path(__file__).resolve().parents[1] / "sales_roles"
-SECTIONS = [("DESCRIPTION.md", None), ("CONFIGURE.md", "Configuration"), ("USAGE.md", "Usage"),
-            ("CONTRIBUTORS.md", "Contributors")]
+SECTIONS = [
+    ("DESCRIPTION.md", None),
+    ("CONFIGURE.md", "Configuration"),
+    ("USAGE.md", "Usage"),
+    ("CONTRIBUTORS.md", "Contributors"),
+]
 
 
 def render():

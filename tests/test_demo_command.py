@@ -26,7 +26,13 @@ def _dev(*args, run_dir):
         "SALES_ROLES_HTTP_PORT": PORT,
     }
     proc = subprocess.run(
-        [str(ROOT / "dev"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False
+        [str(ROOT / "dev"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert proc.returncode == 0, f"./dev {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout
@@ -66,7 +72,16 @@ def test_demo_twice_then_stop(run_dir):
     with pytest.raises(OSError):
         _login_page_status()
     pg_status = subprocess.run(
-        ["runuser", "-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", str(run_dir / "pgdata"), "status"],
+        [
+            "runuser",
+            "-u",
+            "postgres",
+            "--",
+            "/usr/lib/postgresql/15/bin/pg_ctl",
+            "-D",
+            str(run_dir / "pgdata"),
+            "status",
+        ],
         capture_output=True,
         check=False,
     )

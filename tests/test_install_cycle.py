@@ -120,7 +120,8 @@ def test_install_upgrade_uninstall_reinstall(cycle_db):
     assert _module_state() == "uninstalled"
     leftovers = {
         "tables": "SELECT tablename FROM pg_tables WHERE tablename LIKE 'sales\\_%%'",
-        "partner columns": "SELECT column_name FROM information_schema.columns WHERE table_name = 'res_partner' "
+        "partner columns": "SELECT column_name FROM information_schema.columns "
+        "WHERE table_name = 'res_partner' "
         "AND column_name IN ('sales_lifecycle_state', 'hunter_id', 'handover_blocked', 'handover_date')",
         "crons": "SELECT id FROM ir_cron WHERE cron_name::text LIKE '%%Sales Roles%%'",
         "record rules": "SELECT r.id FROM ir_rule r LEFT JOIN ir_model m ON m.id = r.model_id "

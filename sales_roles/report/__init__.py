@@ -1,0 +1,1 @@
+from . import sales_hunter_report

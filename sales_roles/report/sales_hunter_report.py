@@ -15,12 +15,14 @@ class SalesHunterReport(models.Model):
     _order = "won_date desc"
 
     partner_id = fields.Many2one("res.partner", string="Client", readonly=True)
-    hunter_id = fields.Many2one("res.users", string="Hunter", readonly=True)
+    hunter_id = fields.Many2one("res.users", readonly=True)
     user_id = fields.Many2one("res.users", string="Current Owner", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
     sales_lifecycle_state = fields.Selection(LIFECYCLE_STATES, string="Lifecycle State", readonly=True)
-    won_date = fields.Datetime(string="Won On", readonly=True, help="Date of the client's first confirmed order.")
+    won_date = fields.Datetime(
+        string="Won On", readonly=True, help="Date of the client's first confirmed order."
+    )
     handover_date = fields.Datetime(
         string="Handed Over On", readonly=True, help="Date of the client's first handover from its hunter."
     )
@@ -32,7 +34,10 @@ class SalesHunterReport(models.Model):
         help="Share of the won clients that were handed over to a farmer.",
     )
     days_to_handover = fields.Float(
-        string="Days to Handover", readonly=True, aggregator="avg", help="Days from the first order to the handover."
+        string="Days to Handover",
+        readonly=True,
+        aggregator="avg",
+        help="Days from the first order to the handover.",
     )
 
     @property
@@ -66,7 +71,8 @@ class SalesHunterReport(models.Model):
                    first_handover.handover_date,
                    (first_handover.handover_date IS NOT NULL)::int AS handed_over_count,
                    CASE WHEN first_handover.handover_date IS NULL THEN 0.0 ELSE 100.0 END AS conversion_rate,
-                   EXTRACT(EPOCH FROM first_handover.handover_date - won.won_date) / 86400.0 AS days_to_handover
+                   EXTRACT(EPOCH FROM first_handover.handover_date - won.won_date) / 86400.0
+                       AS days_to_handover
               FROM won
               JOIN res_partner client ON client.id = won.partner_id
          LEFT JOIN first_handover ON first_handover.partner_id = client.id

@@ -55,7 +55,9 @@ class TestDirectorOverview(SalesRolesCase):
         self.assertEqual(everything.partner_id, mine | theirs, "all-documents users see every hunter")
 
     def test_lifecycle_analysis_counts_clients_per_owner(self):
-        action = self.env["ir.actions.act_window"]._for_xml_id("sales_roles.res_partner_action_lifecycle_analysis")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sales_roles.res_partner_action_lifecycle_analysis"
+        )
         for state in ("new", "new", "regular", "dormant"):
             self._client(f"{state} client", user_id=self.farmer.id, sales_lifecycle_state=state)
         self.env["res.partner"].create({"name": "A contact", "parent_id": self._client("Parent").id})

@@ -246,24 +246,22 @@ class SalesHandoverRule(models.Model):
 
         Each batch is applied in a savepoint and, in the scheduled action, committed:
         an interruption loses at most the batch under way, which the next call plans
-        again from the data as it then is. A batch meeting a concurrent edit is left
-        for the next call.
+        again from the data as it then is. A batch that meets a concurrent edit (a
+        serialization failure: the plan read rows a user changed since) is retried
+        once in a new transaction, whose re-check sees the user's change; if it
+        fails again it is left for the next run, with a warning.
 
         :return: the number of clients handed over
         """
         rules = rules if rules is not None else self
-        Handover = self.env["sales.handover"]
         rules.filtered("last_run_message").write({"last_run_message": False})
         moves = self._plan_handovers(rules)
         applied = done = 0
         per_rule = dict.fromkeys(rules.ids, 0)
         started = time.monotonic()
         for batch in split_every(BATCH_SIZE, moves, list):
-            try:
-                with self.env.cr.savepoint():
-                    moved = Handover._apply_moves(batch)
-            except RETRYABLE_ERRORS as error:
-                _logger.info("Handover batch left for the next call after a concurrent edit: %s", error)
+            moved = self._apply_batch(batch, retry=commit)
+            if moved is None:
                 continue
             done += len(batch)
             applied += len(moved)
@@ -279,6 +277,22 @@ class SalesHandoverRule(models.Model):
                 break
         rules._record_run(per_rule)
         return applied
+
+    def _apply_batch(self, batch, retry):
+        """Apply one batch in a savepoint; None when a concurrent edit stopped it."""
+        for attempt in (1, 2):
+            try:
+                with self.env.cr.savepoint():
+                    return self.env["sales.handover"]._apply_moves(batch)
+            except RETRYABLE_ERRORS as error:
+                if retry and attempt == 1:
+                    # Ends the transaction (nothing of this batch is in it any more):
+                    # the retry's snapshot includes the concurrent change.
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                    self.env.invalidate_all()
+                    continue
+                _logger.warning("Handover batch of %s clients left for the next run: %s", len(batch), error)
+        return None
 
     def _record_run(self, moved_per_rule):
         now = fields.Datetime.now()

@@ -21,13 +21,16 @@ class TestTranslations(TransactionCase):
     def test_template_is_up_to_date(self):
         template = {entry.msgid for entry in polib.pofile(str(I18N / "sales_roles.pot"))}
         missing = sorted(self.terms - template)
-        self.assertFalse(missing, f"{len(missing)} terms are not in sales_roles.pot: run ./dev pot\n{missing[:20]}")
+        self.assertFalse(
+            missing, f"{len(missing)} terms are not in sales_roles.pot: run ./dev pot\n{missing[:20]}"
+        )
 
     def test_every_term_has_a_russian_translation(self):
         russian = {entry.msgid: entry.msgstr for entry in polib.pofile(str(I18N / "ru.po"))}
         untranslated = sorted(term for term in self.terms if not russian.get(term))
         self.assertFalse(
-            untranslated, f"{len(untranslated)} terms have no Russian translation in ru.po\n{untranslated[:20]}"
+            untranslated,
+            f"{len(untranslated)} terms have no Russian translation in ru.po\n{untranslated[:20]}",
         )
 
     def test_russian_translation_is_used(self):
@@ -35,6 +38,10 @@ class TestTranslations(TransactionCase):
         self.env["ir.module.module"].search([("name", "=", "sales_roles")])._update_translations(["ru_RU"])
         position = self.env.ref("sales_roles.position_key_account_manager").with_context(lang="ru_RU")
         self.assertEqual(position.name, polib.pofile(str(I18N / "ru.po")).find("Key Account Manager").msgstr)
-        states = dict(self.env["res.partner"].with_context(lang="ru_RU")._fields["sales_lifecycle_state"]
-                      ._description_selection(self.env(context={"lang": "ru_RU"})))
+        states = dict(
+            self.env["res.partner"]
+            .with_context(lang="ru_RU")
+            ._fields["sales_lifecycle_state"]
+            ._description_selection(self.env(context={"lang": "ru_RU"}))
+        )
         self.assertEqual(states["regular"], "Постоянный клиент")

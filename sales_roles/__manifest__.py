@@ -26,6 +26,9 @@
         "report/sales_hunter_report_views.xml",
         "views/sales_roles_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["sales_roles/static/tests/tours/**/*"],
+    },
     "post_init_hook": "post_init_hook",
     "installable": True,
     "application": False,

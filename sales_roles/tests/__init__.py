@@ -6,3 +6,4 @@ from . import test_handover_wizard
 from . import test_reporting
 from . import test_translations
 from . import test_concurrency
+from . import test_ui

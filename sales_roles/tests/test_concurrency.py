@@ -82,7 +82,10 @@ class TestConcurrency(TransactionCase):
             logs = env["sales.handover"].search([("partner_id", "in", self.client_ids)])
             return (
                 {c.id: (c.sales_lifecycle_state, c.user_id.id) for c in clients},
-                {pid: len(logs.filtered(lambda h, pid=pid: h.partner_id.id == pid)) for pid in self.client_ids},
+                {
+                    pid: len(logs.filtered(lambda h, pid=pid: h.partner_id.id == pid))
+                    for pid in self.client_ids
+                },
             )
 
     def test_crash_after_committed_batches_resumes_without_duplicates(self):

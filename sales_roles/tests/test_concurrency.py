@@ -5,8 +5,8 @@ too, and archived at the end so that no other test sees it.
 """
 
 import threading
-import uuid
 import unittest
+import uuid
 from contextlib import contextmanager
 from unittest.mock import patch
 

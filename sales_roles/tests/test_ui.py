@@ -27,11 +27,15 @@ class TestUi(HttpCase):
             name="Tour Farmer",
         )
         cls.farmer.sales_position_id = cls.env.ref("sales_roles.position_account_manager")
-        cls.team = cls.env["crm.team"].create({"name": "Tour Farmers", "member_ids": [(6, 0, cls.farmer.ids)]})
+        cls.team = cls.env["crm.team"].create(
+            {"name": "Tour Farmers", "member_ids": [(6, 0, cls.farmer.ids)]}
+        )
         cls.product = cls.env["product.product"].create({"name": "Tour Brick", "list_price": 10})
 
     def _client(self, name, orders=0, user=None):
-        client = self.env["res.partner"].create({"name": name, "is_company": True, "user_id": (user or self.hunter).id})
+        client = self.env["res.partner"].create(
+            {"name": name, "is_company": True, "user_id": (user or self.hunter).id}
+        )
         for _i in range(orders):
             order = self.env["sale.order"].create(
                 {
@@ -55,7 +59,12 @@ class TestUi(HttpCase):
     def test_salesman_sees_lifecycle_and_history(self):
         client = self._client("Tour Regular Client", orders=1)
         self.env["sales.handover.wizard"].create(
-            {"partner_ids": [(6, 0, client.ids)], "user_id": self.farmer.id, "to_state": "regular", "reason": "3 orders"}
+            {
+                "partner_ids": [(6, 0, client.ids)],
+                "user_id": self.farmer.id,
+                "to_state": "regular",
+                "reason": "3 orders",
+            }
         ).action_confirm()
         self.start_tour("/odoo", "sales_roles_salesman_client", login="tour_farmer")
 
@@ -68,5 +77,7 @@ class TestUi(HttpCase):
     def test_settings_toggle_automatic_handover(self):
         cron = self.env.ref("sales_roles.ir_cron_sales_handover")
         self.assertTrue(cron.active)
-        self.start_tour("/odoo/action-sale.action_sale_config_settings", "sales_roles_settings", login="tour_director")
+        self.start_tour(
+            "/odoo/action-sale.action_sale_config_settings", "sales_roles_settings", login="tour_director"
+        )
         self.assertFalse(cron.active)

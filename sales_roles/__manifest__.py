@@ -23,6 +23,7 @@
         "views/sales_handover_views.xml",
         "views/sales_handover_rule_views.xml",
         "views/res_config_settings_views.xml",
+        "views/sales_territory_views.xml",
         "views/sales_roles_menus.xml",
     ],
     "post_init_hook": "post_init_hook",

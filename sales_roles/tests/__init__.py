@@ -1,2 +1,3 @@
 from . import test_lifecycle
 from . import test_positions
+from . import test_territory

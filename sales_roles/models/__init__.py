@@ -2,6 +2,9 @@ from . import sales_position
 from . import res_users
 from . import res_partner
 from . import sales_territory
+from . import sale_order_line
+from . import product_category
+from . import product_template
 from . import sale_order
 from . import sales_handover
 from . import sales_handover_condition

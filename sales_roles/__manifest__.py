@@ -26,6 +26,7 @@
         "views/res_config_settings_views.xml",
         "views/sales_territory_views.xml",
         "views/product_views.xml",
+        "report/sale_report_views.xml",
         "views/sales_roles_menus.xml",
     ],
     "post_init_hook": "post_init_hook",

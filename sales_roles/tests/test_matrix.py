@@ -184,3 +184,133 @@ class TestProductManager(MatrixCase):
             self.env["sales.matrix.recompute.wizard"].with_user(self.farmer).create(
                 {"date_from": "2025-01-01", "date_to": "2025-01-31"}
             )
+
+
+@tagged("post_install", "-at_install")
+class TestSalesMatrix(MatrixCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Moscow Builders: a new client of Hannah's.
+        cls.o_msk = cls._sell(cls.client_msk, cls.hunter, [(cls.brick, 100.0), (cls.hammer, 200.0)])
+        # Neva Builders: won by Henry, then handed over to Fiona.
+        cls.o_spb = cls._sell(cls.client_spb, cls.hunter_2, [(cls.hammer, 300.0)])
+        cls.client_spb.write({"sales_lifecycle_state": "regular", "user_id": cls.farmer.id})
+        cls.o_spb_2 = cls._sell(cls.client_spb, cls.farmer, [(cls.brick, 1000.0)])
+        # France: won by Hannah, a second order sold by Sam.
+        cls.o_fr = cls._sell(cls.client_fr, cls.hunter, [(cls.brick, 400.0), (cls.hammer, 50.0)])
+        cls.o_fr_2 = cls._sell(cls.client_fr, cls.plain, [(cls.hammer, 70.0)])
+        cls.orders = cls.o_msk | cls.o_spb | cls.o_spb_2 | cls.o_fr | cls.o_fr_2
+        cls.lines = cls.orders.order_line
+
+    def _report_sums(self, groupby):
+        self.env.flush_all()
+        groups = self.env["sale.report"]._read_group(
+            [("partner_id", "in", self.clients.ids), ("state", "=", "sale")],
+            [groupby],
+            ["price_subtotal:sum"],
+        )
+        return dict(groups)
+
+    def _line_sums(self, key):
+        sums = {}
+        for line in self.lines:
+            sums[key(line)] = sums.get(key(line), 0.0) + line.price_subtotal
+        return sums
+
+    def test_report_by_product_manager(self):
+        sums = self._report_sums("product_manager_id")
+        self.assertEqual(sums, self._line_sums(lambda line: line.product_manager_id))
+        self.assertEqual(sums, {self.pm: 1500.0, self.env["res.users"]: 620.0})
+
+    def test_report_by_territory(self):
+        sums = self._report_sums("sales_territory_id")
+        self.assertEqual(sums, self._line_sums(lambda line: line.order_id.sales_territory_id))
+        self.assertEqual(sums, {self.moscow: 300.0, self.petersburg: 1300.0, self.france: 520.0})
+
+    def test_report_by_hunter(self):
+        sums = self._report_sums("hunter_id")
+        self.assertEqual(sums, self._line_sums(lambda line: line.order_id.hunter_id))
+        self.assertEqual(sums, {self.hunter: 820.0, self.hunter_2: 1300.0})
+
+    def test_report_by_lifecycle_state(self):
+        sums = self._report_sums("sales_lifecycle_state")
+        self.assertEqual(sums, self._line_sums(lambda line: line.order_id.sales_lifecycle_state))
+        self.assertEqual(sums, {"new": 1120.0, "regular": 1000.0})
+
+    def test_report_matrix_cell(self):
+        self.env.flush_all()
+        groups = self.env["sale.report"]._read_group(
+            [("partner_id", "in", self.clients.ids)],
+            ["user_id", "product_manager_id"],
+            ["price_subtotal:sum"],
+        )
+        cells = {(user, manager): total for user, manager, total in groups}
+        self.assertEqual(cells[self.hunter, self.pm], 500.0)
+        self.assertEqual(cells[self.farmer, self.pm], 1000.0)
+        self.assertEqual(cells[self.plain, self.env["res.users"]], 70.0)
+
+    def _visible_lines(self, user):
+        self.env.flush_all()
+        report = self.env["sale.report"].with_user(user).search([("partner_id", "in", self.clients.ids)])
+        # One report row per order line (its id is the line's).
+        return self.env["sale.order.line"].browse(report.ids)
+
+    def _lines(self, *pairs):
+        return self.env["sale.order.line"].union(
+            *(order.order_line.filtered_domain([("product_id", "=", product.id)]) for order, product in pairs)
+        )
+
+    def test_product_manager_sees_the_lines_of_their_products(self):
+        expected = self._lines((self.o_msk, self.brick), (self.o_spb_2, self.brick), (self.o_fr, self.brick))
+        self.assertEqual(self._visible_lines(self.pm), expected)
+        self.assertFalse(self._visible_lines(self.pm_2))
+
+    def test_territory_manager_sees_the_lines_of_their_territory(self):
+        self.assertEqual(self._visible_lines(self.tm), self.o_msk.order_line)
+
+    def test_regional_manager_sees_the_lines_of_the_region(self):
+        expected = self.o_msk.order_line | self.o_spb.order_line | self.o_spb_2.order_line
+        self.assertEqual(self._visible_lines(self.rm), expected)
+        # A new regional manager takes the region over, territories included.
+        self.region.manager_id = self.pm_2
+        self.assertEqual(self._visible_lines(self.pm_2), expected)
+        self.assertFalse(self._visible_lines(self.rm))
+
+    def test_plain_salesman_sees_their_own_lines_only(self):
+        self.assertEqual(self._visible_lines(self.plain), self.o_fr_2.order_line)
+        self.assertEqual(len(self._visible_lines(self.hunter)), 4, "Moscow and the first French order")
+
+    def test_roles_add_up(self):
+        # Sam also manages the tools.
+        self.tools.product_manager_id = self.plain
+        self.env["sale.order.line"].search([("order_id", "in", self.orders.ids)])._update_product_manager()
+        hammers = self._lines(
+            (self.o_msk, self.hammer),
+            (self.o_spb, self.hammer),
+            (self.o_fr, self.hammer),
+            (self.o_fr_2, self.hammer),
+        )
+        self.assertEqual(self._visible_lines(self.plain), hammers)
+
+    def test_managers_do_not_see_the_orders_themselves(self):
+        for user in (self.pm, self.tm, self.rm):
+            self.assertFalse(self.env["sale.order"].with_user(user).search([("id", "in", self.orders.ids)]))
+            self.assertFalse(
+                self.env["sale.order.line"].with_user(user).search([("id", "in", self.lines.ids)])
+            )
+
+    def test_all_documents_users_see_everything(self):
+        self.assertEqual(self._visible_lines(self.farmer), self.lines)
+
+    def test_sales_matrix_menu(self):
+        matrix = self.env.ref("sales_roles.sale_report_matrix_menu")
+        core_report = self.env.ref("sale.menu_reporting_sales")
+        handovers = self.env.ref("sales_roles.sales_handover_menu")
+        visible = self.env["ir.ui.menu"].with_user(self.plain)._visible_menu_ids()
+        self.assertIn(matrix.id, visible)
+        self.assertIn(self.env.ref("sale.menu_sale_report").id, visible)
+        self.assertNotIn(core_report.id, visible, "core's reports stay for administrators")
+        self.assertNotIn(handovers.id, visible)
+        visible = self.env["ir.ui.menu"].with_user(self.manager)._visible_menu_ids()
+        self.assertTrue({matrix.id, core_report.id, handovers.id} <= visible)

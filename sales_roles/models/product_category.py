@@ -8,7 +8,6 @@ class ProductCategory(models.Model):
 
     product_manager_id = fields.Many2one(
         "res.users",
-        string="Product Manager",
         index="btree_not_null",
         domain="[('share', '=', False)]",
         help="Answers for the sales of the products of this category and of its sub-categories, "

@@ -8,7 +8,6 @@ class ProductTemplate(models.Model):
 
     product_manager_id = fields.Many2one(
         "res.users",
-        string="Product Manager",
         index="btree_not_null",
         domain="[('share', '=', False)]",
         help="Answers for the sales of this product, new and regular clients alike. "

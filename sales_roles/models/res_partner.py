@@ -60,7 +60,6 @@ class ResPartner(models.Model):
     # their client's, see sale.order._stamp_sales_territory.
     sales_territory_id = fields.Many2one(
         "sales.territory",
-        string="Sales Territory",
         compute="_compute_sales_territory_id",
         inverse="_inverse_sales_territory_id",
         store=True,

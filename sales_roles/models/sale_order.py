@@ -26,7 +26,6 @@ class SaleOrder(models.Model):
     )
     sales_territory_id = fields.Many2one(
         "sales.territory",
-        string="Sales Territory",
         readonly=True,
         copy=False,
         index="btree_not_null",

@@ -15,7 +15,6 @@ class SaleOrderLine(models.Model):
     # with the sales.matrix.recompute.wizard.
     product_manager_id = fields.Many2one(
         "res.users",
-        string="Product Manager",
         compute="_compute_product_manager_id",
         store=True,
         # Computed when the line is created, not lazily after a later change of the organisation.

@@ -19,7 +19,6 @@ class SalesTerritory(models.Model):
     # every partner, whose company is usually empty too.
     company_id = fields.Many2one(
         "res.company",
-        string="Company",
         index=True,
         help="Leave empty to share the territory between companies. A partner is "
         "matched with the territories of its company and the shared ones.",
@@ -46,7 +45,6 @@ class SalesTerritory(models.Model):
     )
     manager_id = fields.Many2one(
         "res.users",
-        string="Manager",
         index="btree_not_null",
         domain="[('share', '=', False)]",
         help="The territory manager (or regional manager, for a region): answers for its sales "

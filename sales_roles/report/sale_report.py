@@ -8,9 +8,9 @@ class SaleReport(models.Model):
 
     # The matrix: salesperson x product manager x territory x lifecycle, all
     # read from the values stored on the lines and orders when they sold.
-    product_manager_id = fields.Many2one("res.users", string="Product Manager", readonly=True)
-    sales_territory_id = fields.Many2one("sales.territory", string="Sales Territory", readonly=True)
-    hunter_id = fields.Many2one("res.users", string="Hunter", readonly=True)
+    product_manager_id = fields.Many2one("res.users", readonly=True)
+    sales_territory_id = fields.Many2one("sales.territory", readonly=True)
+    hunter_id = fields.Many2one("res.users", readonly=True)
     sales_lifecycle_state = fields.Selection(LIFECYCLE_STATES, string="Client Lifecycle State", readonly=True)
 
     def _select_additional_fields(self):

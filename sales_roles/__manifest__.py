@@ -16,6 +16,7 @@
         "data/ir_cron.xml",
         "data/sales_handover_rule_data.xml",
         "wizard/sales_handover_wizard_views.xml",
+        "wizard/sales_matrix_recompute_wizard_views.xml",
         "views/sales_position_views.xml",
         "views/res_users_views.xml",
         "views/res_partner_views.xml",
@@ -24,6 +25,9 @@
         "views/sales_handover_rule_views.xml",
         "views/res_config_settings_views.xml",
         "report/sales_hunter_report_views.xml",
+        "views/sales_territory_views.xml",
+        "views/product_views.xml",
+        "report/sale_report_views.xml",
         "views/sales_roles_menus.xml",
     ],
     "assets": {

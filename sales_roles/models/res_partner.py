@@ -3,6 +3,7 @@ import json
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
+from odoo.tools.sql import column_exists, create_column
 
 LIFECYCLE_STATES = [
     ("prospect", "Prospect"),
@@ -66,6 +67,27 @@ class ResPartner(models.Model):
         help="Automatic handover rules never move this client; manual handovers still can.",
     )
     handover_ids = fields.One2many("sales.handover", "partner_id", string="Handovers")
+    # Unlike the lifecycle, the territory follows each partner's own address
+    # (a company's branches may sit in different territories); orders take
+    # their client's, see sale.order._stamp_sales_territory.
+    sales_territory_id = fields.Many2one(
+        "sales.territory",
+        compute="_compute_sales_territory_id",
+        inverse="_inverse_sales_territory_id",
+        store=True,
+        readonly=False,
+        index="btree_not_null",
+        check_company=True,
+        copy=False,
+        help="Found from the address: the most specific territory wins (a state beats a country, "
+        "a territory beats its region). Choose another one to override it.",
+    )
+    sales_territory_manual = fields.Boolean(
+        string="Territory Set by Hand",
+        copy=False,
+        help="The territory was chosen by hand and is kept when the address changes. "
+        "Clear it to find the territory from the address again.",
+    )
     handover_count = fields.Integer(compute="_compute_handover_count", string="Number of Handovers")
     # Filled from the context of a handover rule's preview (see action_preview).
     handover_preview_user_id = fields.Many2one(
@@ -85,6 +107,21 @@ class ResPartner(models.Model):
         for partner in self:
             partner.handover_count = counts.get(partner.commercial_partner_id, 0)
 
+    @api.depends("country_id", "state_id", "company_id", "sales_territory_manual")
+    def _compute_sales_territory_id(self):
+        # A territory chosen by hand is left as it is.
+        automatic = self.filtered(lambda p: not p.sales_territory_manual)
+        matches = self.env["sales.territory"]._match_partners(automatic)
+        for partner in automatic:
+            partner.sales_territory_id = matches[partner]
+
+    def _inverse_sales_territory_id(self):
+        # Forms also send the value found from the address: only a different
+        # one is a choice made by hand.
+        matches = self.env["sales.territory"]._match_partners(self)
+        for partner in self:
+            partner.sales_territory_manual = partner.sales_territory_id != matches[partner]
+
     @api.depends_context("sales_handover_preview")
     def _compute_handover_preview(self):
         preview = json.loads(self.env.context.get("sales_handover_preview") or "{}")
@@ -97,6 +134,13 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
+
+    def _auto_init(self):
+        # No territory exists at install: create the column empty rather than
+        # let the ORM compute the territory of every existing partner.
+        if not column_exists(self.env.cr, "res_partner", "sales_territory_id"):
+            create_column(self.env.cr, "res_partner", "sales_territory_id", "int4")
+        return super()._auto_init()
 
     @api.model
     def _commercial_fields(self):

@@ -23,9 +23,18 @@ class SaleOrder(models.Model):
         index="btree_not_null",
         help="The hunter who won the client, as it was when the order was confirmed.",
     )
+    sales_territory_id = fields.Many2one(
+        "sales.territory",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The client's territory when the order was confirmed.",
+    )
 
     def _action_confirm(self):
         self._stamp_client_lifecycle()
+        self._stamp_sales_territory()
         return super()._action_confirm()
 
     def _stamp_client_lifecycle(self):
@@ -41,3 +50,12 @@ class SaleOrder(models.Model):
             client = order.partner_id.commercial_partner_id
             order.sales_lifecycle_state = client.sales_lifecycle_state
             order.hunter_id = client.hunter_id
+
+    def _stamp_sales_territory(self):
+        """Credit each order to its client's territory (the commercial partner's,
+        like the lifecycle, so that all the orders of a client land in one territory
+        whichever of its contacts or addresses bought)."""
+        for order in self:
+            territory = order.partner_id.commercial_partner_id.sales_territory_id
+            if order.sales_territory_id != territory:
+                order.sales_territory_id = territory

@@ -1,1 +1,2 @@
 from . import sales_hunter_report
+from . import sale_report

@@ -7,3 +7,5 @@ from . import test_reporting
 from . import test_translations
 from . import test_concurrency
 from . import test_ui
+from . import test_territory
+from . import test_matrix

@@ -1,1 +1,2 @@
 from . import sales_handover_wizard
+from . import sales_matrix_recompute_wizard

@@ -1,0 +1,48 @@
+from odoo import fields, models
+
+from .sale_order_line import QUOTATION_STATES
+
+
+class ProductCategory(models.Model):
+    _inherit = "product.category"
+
+    product_manager_id = fields.Many2one(
+        "res.users",
+        index="btree_not_null",
+        domain="[('share', '=', False)]",
+        help="Answers for the sales of the products of this category and of its sub-categories, "
+        "unless a product or a closer category names its own product manager.",
+    )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"product_manager_id", "parent_id"} & vals.keys():
+            # Quotations follow the new organisation; confirmed orders keep theirs.
+            lines = (
+                self.env["sale.order.line"]
+                .sudo()
+                .search([("product_id.categ_id", "child_of", self.ids), ("state", "in", QUOTATION_STATES)])
+            )
+            lines._update_product_manager()
+        return result
+
+    def _get_product_managers(self):
+        """The manager of each category: its own, else the nearest one up the tree.
+
+        :return: dict product.category -> res.users (possibly empty)
+        """
+        ancestors = self.browse(
+            {int(cid) for path in self.mapped("parent_path") for cid in path.split("/")[:-1]}
+        )
+        manager_by_id = {categ.id: categ.product_manager_id for categ in ancestors}
+        return {
+            categ: next(
+                (
+                    manager_by_id[int(cid)]
+                    for cid in reversed(categ.parent_path.split("/")[:-1])
+                    if manager_by_id[int(cid)]
+                ),
+                self.env["res.users"],
+            )
+            for categ in self
+        }

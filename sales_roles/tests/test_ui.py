@@ -81,3 +81,11 @@ class TestUi(HttpCase):
             "/odoo/action-sale.action_sale_config_settings", "sales_roles_settings", login="tour_director"
         )
         self.assertFalse(cron.active)
+
+    def test_product_manager_reads_the_sales_matrix(self):
+        manager = new_test_user(
+            self.env, "tour_pm", groups="sales_team.group_sale_salesman", name="Tour Product Manager"
+        )
+        self.product.product_manager_id = manager
+        self._client("Tour Matrix Client", orders=2)  # sold by the hunter, not by the manager
+        self.start_tour("/odoo", "sales_roles_product_manager_matrix", login="tour_pm")

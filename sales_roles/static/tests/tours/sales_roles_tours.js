@@ -104,6 +104,19 @@ tours.add("sales_roles_salesman_client", {
     ],
 });
 
+// 3. A product manager reads the Sales Matrix and switches to the graph.
+tours.add("sales_roles_product_manager_matrix", {
+    url: "/odoo",
+    steps: () => [
+        ...stepUtils.goToAppSteps("sale.sale_menu_root", "Open Sales"),
+        ...openMenu("sale.menu_sale_report", "sales_roles.sale_report_matrix_menu"),
+        { content: "The pivot, by salesperson and product manager", trigger: ".o_pivot:contains(Tour Product Manager)" },
+        { content: "The sales of my products", trigger: ".o_pivot:contains(Tour Hunter)" },
+        { content: "Graph", trigger: ".o_switch_view.o_graph", run: "click" },
+        { content: "The graph is drawn", trigger: ".o_graph_renderer canvas" },
+    ],
+});
+
 // 4. A salesperson hands clients over from the list's action menu.
 tours.add("sales_roles_manual_handover", {
     url: "/odoo",
@@ -146,5 +159,11 @@ tours.add("sales_roles_settings", {
         },
         { content: "Save", trigger: ".o_control_panel .o_form_button_save", run: "click" },
         { content: "Saved and reloaded", trigger: "#sales_roles_auto_handover input[type=checkbox]:not(:checked)" },
+        {
+            content: "The link to the rules",
+            trigger: "#sales_roles_auto_handover button:contains(Handover Rules)",
+            run: "click",
+        },
+        { content: "The rules", trigger: ".o_list_view .o_data_row:contains(After the 3rd order)" },
     ],
 });

@@ -1,5 +1,4 @@
 from . import models
 from . import report
 from . import wizard
-from . import report
 from .hooks import post_init_hook

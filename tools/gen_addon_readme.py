@@ -4,7 +4,8 @@
     python tools/gen_addon_readme.py --check  # exit 1 when it is out of date
 
 The fragments are Markdown written in the subset that is also valid
-reStructuredText (paragraphs, "- " lists, **bold**, numbered lists).
+reStructuredText (paragraphs, "- " lists, **bold**, numbered lists), plus
+tables, converted to list-tables; "## " headings become section titles.
 """
 
 import ast
@@ -20,6 +21,32 @@ SECTIONS = [
 ]
 
 
+def md_tables_to_rst(text):
+    """Markdown tables become reStructuredText list-tables; the rest is kept."""
+    out, rows = [], []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("|"):
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if not all(set(cell) <= {"-", ":"} for cell in cells):
+                rows.append(cells)
+            continue
+        if rows:
+            out += [".. list-table::", "   :header-rows: 1", ""]
+            for row in rows:
+                # a lone "-" would start a nested list: escape it
+                row = [("\\-" if cell == "-" else cell) or " " for cell in row]
+                out.append("   * - " + row[0])
+                out += [f"     - {cell}" for cell in row[1:]]
+            out.append("")
+            rows = []
+        if line.startswith("## "):
+            title = line[3:].strip()
+            out += [title, "-" * len(title)]
+            continue
+        out.append(line)
+    return "\n".join(out).rstrip()
+
+
 def render():
     manifest = ast.literal_eval((ADDON / "__manifest__.py").read_text())
     title = manifest["name"]
@@ -32,7 +59,7 @@ def render():
             continue
         if heading:
             out += [heading, "=" * len(heading), ""]
-        out += [path.read_text().rstrip(), ""]
+        out += [md_tables_to_rst(path.read_text()), ""]
     return "\n".join(out)
 
 

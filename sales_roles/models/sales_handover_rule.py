@@ -7,7 +7,7 @@ from collections import namedtuple
 import psycopg2.errors
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, split_every
 from odoo.tools.safe_eval import datetime as safe_datetime
 from odoo.tools.safe_eval import dateutil as safe_dateutil
@@ -184,6 +184,10 @@ class SalesHandoverRule(models.Model):
     def action_preview(self):
         """The clients this rule would move now, with their proposed new owner; moves nothing."""
         self.ensure_one()
+        # The preview lists clients of every owner: only for users who see them all.
+        if not self.env.user.has_group("sales_team.group_sale_salesman_all_leads"):
+            raise AccessError(_("Only salespeople who see all documents can preview a handover rule."))
+        self.check_access("read")
         moves = self._plan_handovers(self._rules_to_preview_with())
         moves = [move for move in moves if move.rule_id == self.id]
         # A string: context values must be hashable.
@@ -205,7 +209,8 @@ class SalesHandoverRule(models.Model):
     def action_run(self):
         """Hand over now the clients this rule matches (Sales Administrators)."""
         if not self.env.user.has_group("sales_team.group_sale_manager"):
-            raise UserError(_("Only Sales Administrators can run handover rules."))
+            raise AccessError(_("Only Sales Administrators can run handover rules."))
+        self.check_access("write")  # e.g. another company's rules
         moved = self.sudo()._run_handover(commit=False)
         return {
             "type": "ir.actions.client",

@@ -7,5 +7,8 @@ from . import test_reporting
 from . import test_translations
 from . import test_concurrency
 from . import test_ui
+from . import test_access_matrix
+from . import test_multi_company
+from . import test_hostile_input
 from . import test_territory
 from . import test_matrix

@@ -1,0 +1,183 @@
+"""Who may do what: each model and action of the addon × each kind of user.
+
+The expected outcomes are the table published in readme/CONFIGURE.md: the test
+measures every cell by really trying the operation (rolled back), compares it
+with the table, and fails when code and documentation part ways.
+"""
+
+import re
+from pathlib import Path
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from .common import SalesRolesCase
+
+CONFIGURE = Path(__file__).resolve().parents[1] / "readme" / "CONFIGURE.md"
+KINDS = ["portal", "internal", "own", "all", "admin", "other_company"]
+
+
+class _Done(Exception):
+    """Raised to roll back an operation that succeeded."""
+
+
+@tagged("post_install", "-at_install")
+class TestAccessMatrix(SalesRolesCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company_a = cls.company
+        cls.company_b = cls.env["res.company"].create({"name": "Other Company"})
+        cls.users = {
+            "portal": new_test_user(cls.env, "am_portal", groups="base.group_portal"),
+            "internal": new_test_user(cls.env, "am_internal", groups="base.group_user"),
+            "own": new_test_user(cls.env, "am_own", groups="sales_team.group_sale_salesman"),
+            "all": new_test_user(cls.env, "am_all", groups="sales_team.group_sale_salesman_all_leads"),
+            "admin": new_test_user(cls.env, "am_admin", groups="sales_team.group_sale_manager"),
+            "other_company": new_test_user(
+                cls.env,
+                "am_other",
+                groups="sales_team.group_sale_manager",
+                company_id=cls.company_b.id,
+                company_ids=[Command.set(cls.company_b.ids)],
+            ),
+        }
+        cls.rule = cls._rule(
+            [{"criterion": "order_count", "min_count": 2}], assign_method="keep", company_id=company_a.id
+        )
+        cls.territory = cls.env["sales.territory"].create({"name": "North", "company_id": company_a.id})
+        cls.own_client = cls._client("Own client", user_id=cls.users["own"].id, company_id=company_a.id)
+        cls.other_client = cls._client("Other's client", user_id=cls.hunter.id, company_id=company_a.id)
+        cls.env["sales.handover.wizard"].create(
+            {"partner_ids": [Command.set(cls.other_client.ids)], "user_id": cls.farmer.id, "reason": "Setup"}
+        ).action_confirm()
+        cls.log = cls.other_client.handover_ids
+        cls.other_client.user_id = cls.hunter  # back to its owner for the wizard cases
+
+    # ------------------------------------------------------------
+    # Measuring one cell
+    # ------------------------------------------------------------
+
+    def _can(self, operation):
+        """Whether ``operation`` (a callable) succeeds; its effects are rolled back."""
+        try:
+            with self.env.cr.savepoint():
+                operation()
+                raise _Done
+        except _Done:
+            return True
+        except (AccessError, UserError):
+            return False
+        finally:
+            self.env.invalidate_all()
+
+    def _crud(self, record, create_vals, write_vals):
+        """The letters of R, C, W, D the user of ``record``'s env may do on it."""
+        Model = record.browse()
+        checks = {
+            "R": lambda: record.read(["display_name"]),
+            "C": lambda: Model.create(create_vals),
+            "W": lambda: record.write(write_vals),
+            "D": lambda: record.unlink(),
+        }
+        return "".join(letter for letter, check in checks.items() if self._can(check)) or "-"
+
+    def _measure(self, kind):
+        user = self.users[kind]
+        env = self.env(user=user, context=dict(self.env.context, allowed_company_ids=user.company_ids.ids))
+        rule = self.rule.with_env(env)
+        cells = {
+            "Handover rules": self._crud(
+                rule,
+                {
+                    "name": "New",
+                    "assign_method": "keep",
+                    "condition_ids": [Command.create({"criterion": "order_count", "min_count": 1})],
+                },
+                {"name": "Renamed"},
+            ),
+            "Rule conditions": self._crud(
+                self.rule.condition_ids.with_env(env),
+                {"rule_id": self.rule.id, "criterion": "order_count", "min_count": 5},
+                {"min_count": 4},
+            ),
+            "Sales positions": self._crud(
+                self.env.ref("sales_roles.position_scout").with_env(env),
+                {"name": "Spotter", "sales_role": "scout"},
+                {"name": "Renamed"},
+            ),
+            "Sales territories": self._crud(
+                self.territory.with_env(env), {"name": "South"}, {"name": "Renamed"}
+            ),
+            "Handover log": self._crud(
+                self.log.with_env(env), {"partner_id": self.own_client.id}, {"reason": "Forged"}
+            ),
+        }
+        own = self._can(lambda: self._hand_over(env, self.own_client))
+        others = self._can(lambda: self._hand_over(env, self.other_client))
+        cells["Hand over clients"] = "any" if others else "own" if own else "-"
+        cells["Preview a rule"] = "yes" if self._can(rule.action_preview) else "-"
+        cells["Run a rule now"] = "yes" if self._can(rule.action_run) else "-"
+        cells["Set a client's hunter or exclusion"] = (
+            "yes"
+            if self._can(lambda: self.other_client.with_env(env).write({"hunter_id": user.id}))
+            else "-"
+        )
+        cells["Sales Matrix"] = self._matrix_access(env)
+        cells["Settings"] = (
+            "yes"
+            if self._can(lambda: env["res.config.settings"].create({"sales_roles_auto_handover": False}).execute())
+            else "-"
+        )
+        return cells
+
+    def _hand_over(self, env, client):
+        wizard = env["sales.handover.wizard"].create(
+            {"partner_ids": [Command.set(client.ids)], "user_id": self.farmer.id, "reason": "Access check"}
+        )
+        wizard.action_confirm()
+
+    def _matrix_access(self, env):
+        mine = self._order(self.own_client, user=self.users["own"])
+        theirs = self._order(self.other_client, user=self.hunter)
+        self.env.flush_all()
+        try:
+            lines = env["sale.report"].search([("name", "in", (mine | theirs).mapped("name"))])
+            seen = set(lines.mapped("name"))
+        except AccessError:
+            return "-"
+        return {
+            frozenset(): "none",
+            frozenset({mine.name}): "own",
+            frozenset({mine.name, theirs.name}): "all",
+        }.get(frozenset(seen), str(sorted(seen)))
+
+    # ------------------------------------------------------------
+    # The table
+    # ------------------------------------------------------------
+
+    def _published_table(self):
+        """{row: {kind: cell}} read from the markdown table of CONFIGURE.md."""
+        lines = [line for line in CONFIGURE.read_text().splitlines() if line.startswith("|")]
+        table = {}
+        for line in lines[2:]:
+            cells = [cell.strip().strip("`") for cell in line.strip("|").split("|")]
+            table[cells[0]] = dict(zip(KINDS, cells[1:], strict=True))
+        return table
+
+    def test_access_matrix_matches_the_published_table(self):
+        published = self._published_table()
+        self.assertTrue(published, "CONFIGURE.md has the access table")
+        for kind in KINDS:
+            measured = self._measure(kind)
+            for row, cell in measured.items():
+                with self.subTest(kind=kind, row=row):
+                    self.assertIn(row, published, f"row {row!r} missing from CONFIGURE.md")
+                    self.assertEqual(cell, published[row][kind])
+        self.assertEqual(len(published), 11)
+
+    def test_cell_values_are_documented(self):
+        legend = CONFIGURE.read_text()
+        for token in ("R", "C", "W", "D", "own", "any", "all", "none"):
+            self.assertTrue(re.search(rf"`{token}`", legend), f"legend explains {token}")

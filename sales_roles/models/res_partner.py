@@ -229,15 +229,7 @@ class ResPartner(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                WITH first_order AS (
-                    SELECT DISTINCT ON (customer.commercial_partner_id)
-                           customer.commercial_partner_id AS client_id,
-                           sale_order.user_id
-                      FROM sale_order
-                      JOIN res_partner customer ON customer.id = sale_order.partner_id
-                     WHERE sale_order.state = 'sale'
-                  ORDER BY customer.commercial_partner_id, sale_order.date_order, sale_order.id
-                )
+                WITH first_order AS (%s)
                 UPDATE res_partner partner
                    SET sales_lifecycle_state = 'new',
                        hunter_id = COALESCE(first_order.user_id, client.user_id)
@@ -245,7 +237,8 @@ class ResPartner(models.Model):
                   JOIN res_partner client ON client.id = first_order.client_id
                  WHERE partner.commercial_partner_id = first_order.client_id
                    AND partner.sales_lifecycle_state = 'prospect'
-                """
+                """,
+                self.env["sale.order"]._first_confirmed_orders_sql(),
             )
         )
         classified = self.env.cr.rowcount

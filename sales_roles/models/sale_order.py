@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .res_partner import LIFECYCLE_STATES
 
@@ -59,3 +60,24 @@ class SaleOrder(models.Model):
             territory = order.partner_id.commercial_partner_id.sales_territory_id
             if order.sales_territory_id != territory:
                 order.sales_territory_id = territory
+
+    @api.model
+    def _first_confirmed_orders_sql(self):
+        """SQL of each client's first confirmed order (the one that won it):
+        (client_id, order_id, date_order, user_id, company_id), one row per
+        commercial partner. Shared by the install-time classification and the
+        hunter conversion report."""
+        return SQL(
+            """
+            SELECT DISTINCT ON (customer.commercial_partner_id)
+                   customer.commercial_partner_id AS client_id,
+                   sale_order.id AS order_id,
+                   sale_order.date_order,
+                   sale_order.user_id,
+                   sale_order.company_id
+              FROM sale_order
+              JOIN res_partner customer ON customer.id = sale_order.partner_id
+             WHERE sale_order.state = 'sale'
+          ORDER BY customer.commercial_partner_id, sale_order.date_order, sale_order.id
+            """
+        )

@@ -44,16 +44,7 @@ class SalesHunterReport(models.Model):
     def _table_query(self):
         return SQL(
             """
-            WITH won AS (
-                SELECT DISTINCT ON (customer.commercial_partner_id)
-                       customer.commercial_partner_id AS partner_id,
-                       sale_order.date_order AS won_date,
-                       sale_order.company_id
-                  FROM sale_order
-                  JOIN res_partner customer ON customer.id = sale_order.partner_id
-                 WHERE sale_order.state = 'sale'
-              ORDER BY customer.commercial_partner_id, sale_order.date_order, sale_order.id
-            ),
+            WITH won AS (%s),
             first_handover AS (
                 SELECT partner_id, MIN(date) AS handover_date
                   FROM sales_handover
@@ -67,15 +58,16 @@ class SalesHunterReport(models.Model):
                    client.team_id,
                    won.company_id,
                    client.sales_lifecycle_state,
-                   won.won_date,
+                   won.date_order AS won_date,
                    first_handover.handover_date,
                    (first_handover.handover_date IS NOT NULL)::int AS handed_over_count,
                    CASE WHEN first_handover.handover_date IS NULL THEN 0.0 ELSE 100.0 END AS conversion_rate,
-                   EXTRACT(EPOCH FROM first_handover.handover_date - won.won_date) / 86400.0
+                   EXTRACT(EPOCH FROM first_handover.handover_date - won.date_order) / 86400.0
                        AS days_to_handover
               FROM won
-              JOIN res_partner client ON client.id = won.partner_id
+              JOIN res_partner client ON client.id = won.client_id
          LEFT JOIN first_handover ON first_handover.partner_id = client.id
              WHERE client.hunter_id IS NOT NULL
-            """
+            """,
+            self.env["sale.order"]._first_confirmed_orders_sql(),
         )

@@ -120,14 +120,14 @@ class TestAccessMatrix(SalesRolesCase):
         cells["Preview a rule"] = "yes" if self._can(rule.action_preview) else "-"
         cells["Run a rule now"] = "yes" if self._can(rule.action_run) else "-"
         cells["Set a client's hunter or exclusion"] = (
-            "yes"
-            if self._can(lambda: self.other_client.with_env(env).write({"hunter_id": user.id}))
-            else "-"
+            "yes" if self._can(lambda: self.other_client.with_env(env).write({"hunter_id": user.id})) else "-"
         )
         cells["Sales Matrix"] = self._matrix_access(env)
         cells["Settings"] = (
             "yes"
-            if self._can(lambda: env["res.config.settings"].create({"sales_roles_auto_handover": False}).execute())
+            if self._can(
+                lambda: env["res.config.settings"].create({"sales_roles_auto_handover": False}).execute()
+            )
             else "-"
         )
         return cells

@@ -27,7 +27,11 @@ class TestHostileInput(SalesRolesCase):
         before = self._rule_count()
         for domain in attempts:
             with self.subTest(domain=domain[:40]), self.assertRaises(ValidationError) as error:
-                self._rule([{"criterion": "order_count", "min_count": 1}], assign_method="keep", partner_domain=domain)
+                self._rule(
+                    [{"criterion": "order_count", "min_count": 1}],
+                    assign_method="keep",
+                    partner_domain=domain,
+                )
             self.assertIn("domain", str(error.exception))
         self.assertEqual(self._rule_count(), before)
 
@@ -48,7 +52,14 @@ class TestHostileInput(SalesRolesCase):
         self.assertFalse(self.env["sales.handover.rule"].search([("name", "=", "Form rule")]))
 
     def test_csv_import_of_rules(self):
-        fields = ["name", "from_state", "to_state", "assign_method", "condition_ids/criterion", "condition_ids/min_count"]
+        fields = [
+            "name",
+            "from_state",
+            "to_state",
+            "assign_method",
+            "condition_ids/criterion",
+            "condition_ids/min_count",
+        ]
         good = [["Imported: 2 orders", "new", "regular", "keep", "order_count", "2"]]
         bad_rows = {
             "negative threshold": [["Bad 1", "new", "regular", "keep", "order_count", "-5"]],

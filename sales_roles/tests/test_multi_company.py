@@ -77,7 +77,9 @@ class TestMultiCompany(SalesRolesCase):
 
     def test_user_of_both_companies_sees_each_only_when_selected(self):
         Rule = self.env["sales.handover.rule"].with_user(self.both)
-        only_a = Rule.with_context(allowed_company_ids=self.company_a.ids).search([("name", "in", ["A: 150", "B: 150 EUR"])])
+        only_a = Rule.with_context(allowed_company_ids=self.company_a.ids).search(
+            [("name", "in", ["A: 150", "B: 150 EUR"])]
+        )
         self.assertEqual(only_a, self.rule_a)
         both = Rule.with_context(allowed_company_ids=(self.company_a | self.company_b).ids).search(
             [("name", "in", ["A: 150", "B: 150 EUR"])]
@@ -87,23 +89,35 @@ class TestMultiCompany(SalesRolesCase):
         Log = self.env["sales.handover"].with_user(self.both)
         clients = (self.client_a | self.client_b).ids
         self.assertEqual(
-            Log.with_context(allowed_company_ids=self.company_b.ids).search([("partner_id", "in", clients)]).partner_id,
+            Log.with_context(allowed_company_ids=self.company_b.ids)
+            .search([("partner_id", "in", clients)])
+            .partner_id,
             self.client_b,
         )
         self.assertEqual(
-            len(Log.with_context(allowed_company_ids=(self.company_a | self.company_b).ids).search(
-                [("partner_id", "in", clients)]
-            )),
+            len(
+                Log.with_context(allowed_company_ids=(self.company_a | self.company_b).ids).search(
+                    [("partner_id", "in", clients)]
+                )
+            ),
             2,
         )
 
     def test_territories_of_one_company_do_not_match_the_other(self):
         country = self.env.ref("base.de")
         territory_a = self.env["sales.territory"].create(
-            {"name": "Germany (A)", "company_id": self.company_a.id, "country_ids": [Command.set(country.ids)]}
+            {
+                "name": "Germany (A)",
+                "company_id": self.company_a.id,
+                "country_ids": [Command.set(country.ids)],
+            }
         )
         territory_b = self.env["sales.territory"].create(
-            {"name": "Germany (B)", "company_id": self.company_b.id, "country_ids": [Command.set(country.ids)]}
+            {
+                "name": "Germany (B)",
+                "company_id": self.company_b.id,
+                "country_ids": [Command.set(country.ids)],
+            }
         )
         (self.client_a | self.client_b).write({"country_id": country.id})
         self.assertEqual(self.client_a.sales_territory_id, territory_a)

@@ -30,6 +30,19 @@
         "report/sale_report_views.xml",
         "views/sales_roles_menus.xml",
     ],
+    # The demo tells the handbook's story: hunters, farmers, clients in every lifecycle state, a
+    # year of orders and handovers (see the README's "Demo" section).
+    "demo": [
+        "demo/res_users_demo.xml",
+        "demo/product_demo.xml",
+        "demo/sales_territory_demo.xml",
+        "demo/sales_handover_rule_demo.xml",
+        "demo/res_partner_demo.xml",
+        "demo/sale_order_demo.xml",
+        "demo/sales_handover_demo.xml",
+        "demo/sale_order_date_demo.xml",
+        "demo/res_partner_contact_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": ["sales_roles/static/tests/tours/**/*"],
     },

@@ -2,18 +2,25 @@
 
 The demo gets its own PostgreSQL cluster and port, so the test database of the
 running `./dev test` is left alone; it shares the virtualenv already built.
+Building the demo takes minutes: this is the suite's only demo run, and it also
+checks the story the demo data tells.
 """
 
+import json
 import os
 import subprocess
 import urllib.request
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = os.environ.get("SALES_ROLES_RUN")
-PORT = "8079"
+# Next to the worktree's own port, so that test runs of several worktrees do not collide.
+PORT = str(int(os.environ.get("SALES_ROLES_HTTP_PORT", "8069")) + 10)
+DEMO_DB = os.environ.get("SALES_ROLES_DEMO_DB", "sales_roles_demo")
+LIFECYCLE_STATES = {"prospect", "new", "regular", "key", "dormant"}
 
 pytestmark = pytest.mark.skipif(not RUN, reason="runs inside ./dev test")
 
@@ -43,6 +50,85 @@ def _login_page_status():
         return response.status
 
 
+def _sql(run_dir, query):
+    conn = psycopg2.connect(
+        dbname=DEMO_DB,
+        host=str(run_dir / "pgsock"),
+        port=os.environ.get("SALES_ROLES_PGPORT", "5432"),
+        user="odoo",
+    )
+    try:
+        with conn.cursor() as cr:
+            cr.execute(query)
+            return cr.fetchall()
+    finally:
+        conn.close()
+
+
+def _login(login, password):
+    """The uid Odoo returns for these credentials (False when refused)."""
+    payload = {"jsonrpc": "2.0", "params": {"db": DEMO_DB, "login": login, "password": password}}
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{PORT}/web/session/authenticate",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer = json.load(response)
+    return (answer.get("result") or {}).get("uid", False)
+
+
+def _check_demo_story(run_dir):
+    """Clients in every lifecycle state, each won by its first order's salesperson, and
+    the handover that `./dev demo` runs once moved some of them."""
+    clients = "SELECT id FROM res_partner WHERE is_company AND parent_id IS NULL AND active"
+    demo_clients = (
+        "SELECT res_id FROM ir_model_data WHERE module = 'sales_roles' AND model = 'res.partner'"
+        f" AND res_id IN ({clients})"
+    )
+    assert _sql(run_dir, f"SELECT COUNT(*) FROM ({demo_clients}) c")[0][0] >= 30
+    states = {
+        state
+        for (state,) in _sql(
+            run_dir, f"SELECT sales_lifecycle_state FROM res_partner WHERE id IN ({demo_clients})"
+        )
+    }
+    assert states == LIFECYCLE_STATES
+
+    wrong_hunter = _sql(
+        run_dir,
+        f"""
+        SELECT client.name
+          FROM res_partner client
+         WHERE client.id IN ({demo_clients})
+           AND client.hunter_id IS DISTINCT FROM (
+                SELECT so.user_id FROM sale_order so
+                 WHERE so.partner_id = client.id AND so.state = 'sale'
+              ORDER BY so.date_order, so.id LIMIT 1)
+        """,
+    )
+    assert not wrong_hunter, f"hunter is not the salesperson of the first order: {wrong_hunter}"
+
+    # The run just made (the demo's past handovers are dated months ago)
+    moved = dict(
+        _sql(
+            run_dir,
+            "SELECT to_state, COUNT(*) FROM sales_handover"
+            " WHERE trigger = 'auto' AND date > NOW() AT TIME ZONE 'UTC' - INTERVAL '1 day'"
+            " GROUP BY to_state",
+        )
+    )
+    assert moved.get("regular", 0) >= 1, moved  # hunters' clients to the farmers
+    assert moved.get("key", 0) >= 1, moved  # promoted to key account
+    assert moved.get("dormant", 0) >= 1, moved  # retention alert
+    assert _sql(run_dir, "SELECT COUNT(*) FROM sales_handover WHERE date < NOW() - INTERVAL '30 days'")[0][0]
+
+    # The demo users log in with their login as password.
+    for login in ("hunter1", "farmer1", "kam", "pm1", "regional"):
+        assert _login(login, login), f"{login} cannot log in"
+    assert not _login("hunter1", "wrong")
+
+
 @pytest.fixture
 def run_dir():
     # Inside the test run folder: the cluster belongs to the postgres system user,
@@ -61,6 +147,7 @@ def test_demo_twice_then_stop(run_dir):
     assert "running the nightly handover once" in out
     assert _login_page_status() == 200
     pid = int((run_dir / "odoo.pid").read_text())
+    _check_demo_story(run_dir)
 
     out = _dev("demo", run_dir=run_dir)  # reuses what exists
     assert "already running" in out

@@ -324,7 +324,7 @@ class SalesHandoverRule(models.Model):
                         to_state,
                         team_id,
                         order_count,
-                        float(sales_total),
+                        sales_total,
                         company_id,
                     )
                 )
@@ -420,15 +420,10 @@ class SalesHandoverRule(models.Model):
                 # on a million orders): off for the rest of this transaction only.
                 """
                 SET LOCAL jit = off;
-                WITH candidate AS (
-                    SELECT id, user_id, array_agg(rule_id) AS rule_ids
-                      FROM (%(candidates)s) AS candidate(id, user_id, rule_id)
-                  GROUP BY id, user_id
-                ),
-                -- The confirmed orders of the clients in the rules' states: a superset
-                -- of the candidates that PostgreSQL estimates well, so it scans all the
-                -- orders when most clients are candidates, and uses the indexes when
-                -- few are.
+                WITH candidate AS MATERIALIZED (%(candidates)s),
+                -- Every confirmed order of the company, grouped by client, in one scan:
+                -- PostgreSQL cannot estimate how many clients the candidates are, and
+                -- going through the indexes for most of them costs more than the scan.
                 metrics AS (
                     SELECT o.client_id, COUNT(*) AS order_count, SUM(o.amount) AS sales_total %(aggregates)s
                       FROM (
@@ -439,16 +434,14 @@ class SalesHandoverRule(models.Model):
                                    ELSE so.currency_rate END AS amount
                           FROM sale_order so
                           JOIN res_partner customer ON customer.id = so.partner_id
-                          JOIN res_partner client ON client.id = customer.commercial_partner_id
                          WHERE so.state = 'sale'
                            AND so.company_id = %(company)s
-                           AND client.sales_lifecycle_state = ANY(%(states)s)
                       ) o
                   GROUP BY o.client_id
                 ),
                 matched AS (
                     SELECT c.id, c.user_id, COALESCE(m.order_count, 0) AS order_count,
-                           COALESCE(ROUND(m.sales_total, %(digits)s), 0) AS sales_total,
+                           COALESCE(ROUND(m.sales_total, %(digits)s), 0)::float8 AS sales_total,
                            array_remove(ARRAY[%(tests)s], NULL) AS rule_ids
                       FROM candidate c
                  LEFT JOIN metrics m ON m.client_id = c.id
@@ -458,13 +451,14 @@ class SalesHandoverRule(models.Model):
                  WHERE rule_ids <> '{}'
               ORDER BY id
                 """,
+                # A client checked by rules with different filters comes once per
+                # filter, each time with the rules of that filter.
                 candidates=SQL(" UNION ALL ").join(
-                    SQL("SELECT c.id, c.user_id, rule_id FROM %s AS c, unnest(%s::int[]) AS rule_id", query, rule_ids)
+                    SQL("SELECT c.id, c.user_id, %s::int[] AS rule_ids FROM %s AS c", rule_ids, query)
                     for query, rule_ids in candidates.values()
                 ),
                 aggregates=SQL("").join(aggregates),
                 company=company.id,
-                states=list(set(self.mapped("from_state"))),
                 digits=company.currency_id.decimal_places,
                 tests=SQL(", ").join(tests),
             )

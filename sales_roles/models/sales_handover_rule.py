@@ -9,7 +9,7 @@ import psycopg2.errors
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL, create_index, split_every
 from odoo.tools.safe_eval import datetime as safe_datetime
 from odoo.tools.safe_eval import dateutil as safe_dateutil
 from odoo.tools.safe_eval import safe_eval
@@ -118,6 +118,21 @@ class SalesHandoverRule(models.Model):
     last_run_count = fields.Integer(string="Clients Moved by Last Run", readonly=True, copy=False)
     last_run_message = fields.Text(string="Last Run Problem", readonly=True, copy=False)
     handover_count = fields.Integer(compute="_compute_handover_count", string="Handovers")
+
+    def init(self):
+        super().init()
+        # The load of the candidate owners (least loaded assignment, _owned_clients):
+        # an index-only scan of the handed-over clients instead of reading every
+        # regular and key client (0.2 ms instead of 65 ms on 100k clients; a plain
+        # index on user_id is slower still, owners having many contacts and
+        # prospects). Dropped with the sales_lifecycle_state column.
+        create_index(
+            self.env.cr,
+            "res_partner_sales_roles_owned_clients_index",
+            "res_partner",
+            ["user_id"],
+            where="id = commercial_partner_id AND active AND sales_lifecycle_state IN ('regular', 'key')",
+        )
 
     def _compute_handover_count(self):
         counts = dict(
@@ -525,7 +540,8 @@ class SalesHandoverRule(models.Model):
         return owners
 
     def _owned_clients(self, user_ids):
-        """user id -> number of regular and key clients they own (one query)."""
+        """user id -> number of regular and key clients they own (one query, on
+        the index made for it in init())."""
         self.env.cr.execute(
             SQL(
                 """

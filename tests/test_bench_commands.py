@@ -30,7 +30,9 @@ def _conf(key):
 
 
 def _drop_smoke_db():
-    conn = psycopg2.connect(dbname="postgres", host=_conf("db_host"), port=_conf("db_port"), user=_conf("db_user"))
+    conn = psycopg2.connect(
+        dbname="postgres", host=_conf("db_host"), port=_conf("db_port"), user=_conf("db_user")
+    )
     conn.autocommit = True
     try:
         with conn.cursor() as cr:
@@ -50,7 +52,9 @@ def _dev(*args):
         timeout=900,
         check=False,
     )
-    assert proc.returncode == 0, f"./dev {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, (
+        f"./dev {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
     return proc.stdout
 
 

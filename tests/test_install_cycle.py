@@ -58,8 +58,17 @@ def _odoo(*args, stdin=None):
     subcommand = [args[0]] if args and not args[0].startswith("-") else []
     options = args[len(subcommand) :]
     proc = subprocess.run(
-        [sys.executable, f"{ODOO_SRC}/odoo-bin", *subcommand, "-c", CONF, "-d", CYCLE_DB,
-         f"--logfile={log}", *options],
+        [
+            sys.executable,
+            f"{ODOO_SRC}/odoo-bin",
+            *subcommand,
+            "-c",
+            CONF,
+            "-d",
+            CYCLE_DB,
+            f"--logfile={log}",
+            *options,
+        ],
         input=stdin,
         capture_output=True,
         text=True,
@@ -111,7 +120,8 @@ def test_install_upgrade_uninstall_reinstall(cycle_db):
     assert _module_state() == "uninstalled"
     leftovers = {
         "tables": "SELECT tablename FROM pg_tables WHERE tablename LIKE 'sales\\_%%'",
-        "partner columns": "SELECT column_name FROM information_schema.columns WHERE table_name = 'res_partner' "
+        "partner columns": "SELECT column_name FROM information_schema.columns "
+        "WHERE table_name = 'res_partner' "
         "AND column_name IN ('sales_lifecycle_state', 'hunter_id', 'handover_blocked', 'handover_date')",
         "crons": "SELECT id FROM ir_cron WHERE cron_name::text LIKE '%%Sales Roles%%'",
         "record rules": "SELECT r.id FROM ir_rule r LEFT JOIN ir_model m ON m.id = r.model_id "

@@ -28,10 +28,11 @@ from dateutil.relativedelta import relativedelta
 
 import odoo
 from odoo import SUPERUSER_ID, api, fields
-from odoo.addons.base.models.ir_cron import CompletionStatus
 from odoo.cli import Command
 from odoo.modules.registry import Registry
 from odoo.tools import SQL, config, split_every
+
+from odoo.addons.base.models.ir_cron import CompletionStatus
 
 HERE = Path(__file__).resolve().parent
 
@@ -116,7 +117,12 @@ def step_evaluate(env, repeat):
         per_rule[move.rule_id] += 1
     env.cr.rollback()
     return {
-        "floor": {"seconds": statistics.median(floor_times), "rows": clients, "queries": 1, "peak_rss": floor_rss},
+        "floor": {
+            "seconds": statistics.median(floor_times),
+            "rows": clients,
+            "queries": 1,
+            "peak_rss": floor_rss,
+        },
         "plan": {
             "seconds": statistics.median(plan_times),
             "rows": len(moves),
@@ -319,7 +325,11 @@ def copy_database(source, target):
     # FILE_COPY: a copy of the files rather than through the WAL, much faster for
     # a database of gigabytes. No filestore: nothing here reads attachments.
     admin_sql(
-        SQL("CREATE DATABASE %s TEMPLATE %s STRATEGY FILE_COPY", SQL.identifier(target), SQL.identifier(source))
+        SQL(
+            "CREATE DATABASE %s TEMPLATE %s STRATEGY FILE_COPY",
+            SQL.identifier(target),
+            SQL.identifier(source),
+        )
     )
 
 
@@ -398,8 +408,8 @@ def print_table(dbname, info, machine, results):
     print(f"c/e = {c['seconds'] / e['seconds'] * e['rows'] / c['rows']:.2f}  (target <= 3, per client)")
     print(f"d/b = {d['seconds'] / b['seconds']:,.0f}")
     print(f"evaluation queries: {b['queries']} for {a['rows']:,} clients")
-    print(f"peak RSS of the scheduled action: {mib(c['peak_rss'])} (registry loaded: {mib(c['base_rss'])})")
-    print(f"e) with Odoo's default context (tracking, a notification per client): {e['default_rate']:,.0f} clients/s")
+    print(f"peak RSS of the scheduled action: {mib(c['peak_rss'])} (after loading: {mib(c['base_rss'])})")
+    print(f"e) with Odoo's default context (tracking, notifications): {e['default_rate']:,.0f} clients/s")
     for rule, count in b["rules"].items():
         print(f"  rule {rule!r}: {count:,} handovers planned")
     if d["disagree"]:
@@ -425,7 +435,8 @@ def machine_info(pg_version):
     with contextlib.suppress(OSError), open("/proc/cpuinfo") as cpuinfo:
         cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), cpu)
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, PostgreSQL {pg_version}, Python {sys.version.split()[0]}"
+    python = sys.version.split()[0]
+    return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, PostgreSQL {pg_version}, Python {python}"
 
 
 class SalesRolesBench(Command):
@@ -452,7 +463,7 @@ class SalesRolesBench(Command):
         results = {}
         started = time.monotonic()
         try:
-            for step, copy in copies.items():
+            for copy in copies.values():
                 say("copying %s to %s", dbname, copy)
                 copy_database(dbname, copy)
             plan = [

@@ -168,7 +168,18 @@ class Populate:
         # company's default sale tax.
         Category = env["product.category"]
         parent = env.ref("product.product_category_all")
-        families = ["Bricks", "Timber", "Steel", "Tools", "Paint", "Glass", "Roofing", "Pipes", "Cables", "Tiles"]
+        families = [
+            "Bricks",
+            "Timber",
+            "Steel",
+            "Tools",
+            "Paint",
+            "Glass",
+            "Roofing",
+            "Pipes",
+            "Cables",
+            "Tiles",
+        ]
         categories = Category.create([{"name": name, "parent_id": parent.id} for name in families])
         flagship = env.ref("sales_roles.product_category_flagship")
         product_vals = [
@@ -216,7 +227,9 @@ class Populate:
                     "country_id": env.ref("base.us").id,
                 }
             )
-            contact = Partner.create({"name": "Pat Proto", "parent_id": client.id, "email": "pat@example.com"})
+            contact = Partner.create(
+                {"name": "Pat Proto", "parent_id": client.id, "email": "pat@example.com"}
+            )
             client.message_subscribe(partner_ids=hunter.partner_id.ids)
             order = env["sale.order"].create(
                 {
@@ -233,7 +246,11 @@ class Populate:
             rows["order"] = self._row("sale_order", order.id)
             rows["line"] = self._row("sale_order_line", order.order_line.id)
             follower = env["mail.followers"].search(
-                [("res_model", "=", "res.partner"), ("res_id", "=", client.id), ("partner_id", "=", hunter.partner_id.id)]
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "=", client.id),
+                    ("partner_id", "=", hunter.partner_id.id),
+                ]
             )
             rows["follower"] = self._row("mail_followers", follower.id)
             self.follower_subtypes = follower.subtype_ids.ids
@@ -350,7 +367,8 @@ class Populate:
                        CASE WHEN {rnd("n", self.seed + 1)} < {PROSPECT_SHARE} THEN 0.0
                             ELSE exp(1.3 * sqrt(-2 * ln(1 - {rnd("n", self.seed + 2)}))
                                          * cos(2 * pi() * {rnd("n", self.seed + 3)})) END AS weight,
-                       (ARRAY{hunters})[1 + floor({rnd("n", self.seed + 4)} * {len(hunters)})::int] AS user_id,
+                       (ARRAY{hunters})[1 + floor({rnd("n", self.seed + 4)} * {len(hunters)})::int]
+                           AS user_id,
                        {rnd("n", self.seed + 5)} < {EUR_SHARE} AS eur
                   FROM generate_series(1, {n}) n
             ), cumulated AS (
@@ -399,7 +417,9 @@ class Populate:
                 "write_date": f"now() - interval '{HISTORY_DAYS + 30} days'",
             },
         )
-        first_names = "ARRAY['Anna', 'Boris', 'Chloe', 'David', 'Elena', 'Farid', 'Greta', 'Hugo', 'Ines', 'Jon']"
+        first_names = (
+            "ARRAY['Anna', 'Boris', 'Chloe', 'David', 'Elena', 'Farid', 'Greta', 'Hugo', 'Ines', 'Jon']"
+        )
         last_names = "ARRAY['Ivanova', 'Martin', 'Smith', 'Dubois', 'Rossi', 'Novak', 'Berg', 'Silva']"
         created += self._clone(
             "res_partner",
@@ -407,7 +427,9 @@ class Populate:
             "bench_client c CROSS JOIN LATERAL generate_series(1, c.contacts) k",
             {
                 "id": f"{self.client_base} + {n} + 2 * (c.n - 1) + k",
-                "name": f"({first_names})[1 + mod(c.n + k, 10)] || ' ' || ({last_names})[1 + mod(c.n * 3 + k, 8)]",
+                "name": (
+                    f"({first_names})[1 + mod(c.n + k, 10)] || ' ' || ({last_names})[1 + mod(c.n * 3 + k, 8)]"
+                ),
                 "complete_name": (
                     f"c.name || ', ' || ({first_names})[1 + mod(c.n + k, 10)]"
                     f" || ' ' || ({last_names})[1 + mod(c.n * 3 + k, 8)]"
@@ -446,7 +468,8 @@ class Populate:
             self.cr.execute(
                 SQL(
                     """
-                    INSERT INTO mail_followers_mail_message_subtype_rel (mail_followers_id, mail_message_subtype_id)
+                    INSERT INTO mail_followers_mail_message_subtype_rel
+                                (mail_followers_id, mail_message_subtype_id)
                     SELECT id, %s FROM mail_followers WHERE id > %s
                     """,
                     subtype_id,
@@ -471,7 +494,8 @@ class Populate:
                         THEN {self.client_base} + {n} + 2 * (c.n - 1) + 1
                              + floor({rnd("o.id", self.seed + 12)} * c.contacts)::int
                         ELSE c.id END AS partner_id,
-                   date_trunc('second', {now} - {rnd("o.id", self.seed + 13)} * interval '{HISTORY_DAYS} days')
+                   date_trunc('second',
+                              {now} - {rnd("o.id", self.seed + 13)} * interval '{HISTORY_DAYS} days')
                        AS date_order,
                    CASE WHEN {rnd("o.id", self.seed + 14)} < {CANCEL_SHARE} THEN 'cancel' ELSE 'sale' END
                        AS state,
@@ -504,7 +528,8 @@ class Populate:
             SQL(
                 """
                 CREATE TEMP TABLE bench_product ON COMMIT DROP AS
-                SELECT * FROM unnest(%s::int[], %s::int[], %s::numeric[], %s::text[]) AS t(idx, id, price, name)
+                SELECT *
+                  FROM unnest(%s::int[], %s::int[], %s::numeric[], %s::text[]) AS t(idx, id, price, name)
                 """,
                 list(range(1, len(products) + 1)),
                 products.ids,
@@ -536,7 +561,8 @@ class Populate:
             )
             -- Odoo rounds per line (the company's setting): the tax is computed on
             -- the rounded subtotal.
-            SELECT *, round(subtotal * {tax_rate}, 2) AS tax, subtotal + round(subtotal * {tax_rate}, 2) AS total
+            SELECT *, round(subtotal * {tax_rate}, 2) AS tax,
+                   subtotal + round(subtotal * {tax_rate}, 2) AS total
               FROM rounded
             """
         )
@@ -736,14 +762,18 @@ def check_sample(env, size=SAMPLE_SIZE):
         for record_id in ids:
             for fname, old, new in zip(fnames, stored[record_id], recomputed[record_id], strict=True):
                 if not _same(old, new):
-                    problems.append(f"{model._name}({record_id}).{fname}: stored {old!r}, ORM computes {new!r}")
+                    problems.append(
+                        f"{model._name}({record_id}).{fname}: stored {old!r}, ORM computes {new!r}"
+                    )
         return len(ids)
 
     cr.execute(SQL("SELECT id FROM sale_order ORDER BY random() LIMIT %s", size))
     order_ids = [row[0] for row in cr.fetchall()]
     cr.execute(SQL("SELECT id FROM sale_order_line WHERE order_id = ANY(%s)", order_ids))
     line_ids = [row[0] for row in cr.fetchall()]
-    cr.execute(SQL("SELECT id FROM res_partner WHERE id > 10 AND NOT is_company ORDER BY random() LIMIT %s", size))
+    cr.execute(
+        SQL("SELECT id FROM res_partner WHERE id > 10 AND NOT is_company ORDER BY random() LIMIT %s", size)
+    )
     contact_ids = [row[0] for row in cr.fetchall()]
     cr.execute(SQL("SELECT id FROM res_partner WHERE is_company ORDER BY random() LIMIT %s", size))
     client_ids = [row[0] for row in cr.fetchall()]
@@ -764,7 +794,8 @@ def check_sample(env, size=SAMPLE_SIZE):
         want = ("new", confirmed[:1].user_id) if confirmed else ("prospect", env["res.users"])
         if (client.sales_lifecycle_state, client.hunter_id) != want:
             problems.append(
-                f"{client.display_name}: state {client.sales_lifecycle_state} hunter {client.hunter_id.name}, "
+                f"{client.display_name}: state {client.sales_lifecycle_state}, "
+                f"hunter {client.hunter_id.name}, "
                 f"expected {want[0]} {want[1].name} ({len(confirmed)} confirmed orders)"
             )
         for contact in client.child_ids:
@@ -799,7 +830,8 @@ def summary(cr):
                (SELECT COUNT(*) FROM sale_order WHERE state = 'sale'),
                (SELECT COUNT(*) FROM sale_order WHERE state = 'cancel'),
                (SELECT COUNT(*) FROM sale_order_line),
-               (SELECT COUNT(*) FROM sale_order o JOIN res_currency c ON c.id = o.currency_id WHERE c.name = 'EUR')
+               (SELECT COUNT(*) FROM sale_order o
+                  JOIN res_currency c ON c.id = o.currency_id WHERE c.name = 'EUR')
         """
     )
     clients, contacts, confirmed, cancelled, lines, eur = cr.fetchone()
@@ -852,7 +884,9 @@ class SalesRolesPopulate(Command):
                 populate.finish()
             populate.activate_rules()
         with timed("vacuum analyze"):
-            vacuum_analyze(registry.db_name, ["res_partner", "sale_order", "sale_order_line", "mail_followers"])
+            vacuum_analyze(
+                registry.db_name, ["res_partner", "sale_order", "sale_order_line", "mail_followers"]
+            )
         with registry.cursor() as cr:
             summary(cr)
             with timed("sample check (ORM recompute)"):

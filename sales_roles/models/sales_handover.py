@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.tools import SQL, format_amount, str2bool
 
 from .res_partner import LIFECYCLE_STATES
@@ -138,8 +138,10 @@ class SalesHandover(models.Model):
         to the active contacts; the owner is not a commercial field, and archived
         contacts are not synced: one more write per group covers both.
         """
-        Partner = self.env["res.partner"].sudo().with_context(
-            tracking_disable=True, mail_auto_subscribe_no_notify=True
+        Partner = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(tracking_disable=True, mail_auto_subscribe_no_notify=True)
         )
         groups = defaultdict(list)
         for move in moves:
@@ -197,7 +199,9 @@ class SalesHandover(models.Model):
 
         bodies = {}
         for handover in self:
-            env = handover.env(context=dict(handover.env.context, lang=handover.to_user_id.lang or self.env.lang))
+            env = handover.env(
+                context=dict(handover.env.context, lang=handover.to_user_id.lang or self.env.lang)
+            )
             lang = env.lang
             rule = handover.rule_id
             if rule:

@@ -120,7 +120,7 @@ class SalesHandoverRule(models.Model):
     handover_count = fields.Integer(compute="_compute_handover_count", string="Handovers")
 
     def init(self):
-        super().init()
+        res = super().init()
         # The load of the candidate owners (least loaded assignment, _owned_clients):
         # an index-only scan of the handed-over clients instead of reading every
         # regular and key client (0.2 ms instead of 65 ms on 100k clients; a plain
@@ -133,6 +133,7 @@ class SalesHandoverRule(models.Model):
             ["user_id"],
             where="id = commercial_partner_id AND active AND sales_lifecycle_state IN ('regular', 'key')",
         )
+        return res
 
     def _compute_handover_count(self):
         counts = dict(
@@ -427,7 +428,12 @@ class SalesHandoverRule(models.Model):
                 ]
                 rule_tests.append(test)
             tests.append(
-                SQL("CASE WHEN %s = ANY(c.rule_ids) AND %s THEN %s END", rule.id, SQL(" AND ").join(rule_tests), rule.id)
+                SQL(
+                    "CASE WHEN %s = ANY(c.rule_ids) AND %s THEN %s END",
+                    rule.id,
+                    SQL(" AND ").join(rule_tests),
+                    rule.id,
+                )
             )
         self.env.cr.execute(
             SQL(

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.tools import SQL, format_amount, str2bool
 
 from .res_partner import LIFECYCLE_STATES
@@ -104,28 +104,8 @@ class SalesHandover(models.Model):
             return []
 
         now = fields.Datetime.now()
-        quiet = Partner.with_context(tracking_disable=True, mail_auto_subscribe_no_notify=True)
-        groups = defaultdict(list)
-        for move in moves:
-            groups[(move.to_user_id, move.to_state, move.team_id)].append(move.client_id)
-        for (user_id, state, team_id), client_ids in groups.items():
-            vals = {"user_id": user_id, "team_id": team_id} if team_id else {"user_id": user_id}
-            clients = quiet.browse(client_ids)
-            clients.write({**vals, "sales_lifecycle_state": state, "handover_date": now})
-            contacts = quiet.with_context(active_test=False).search(
-                [("commercial_partner_id", "in", client_ids), ("id", "not in", client_ids)]
-            )
-            contacts.write(vals)
-
-        # The new owner follows the client; the previous one stays a follower.
-        followers = defaultdict(list)
-        for move in moves:
-            for user_id in {move.to_user_id, move.from_user_id} - {False, None}:
-                followers[user_id].append(move.client_id)
-        users = self.env["res.users"].sudo().browse(followers)
-        for user in users:
-            quiet.browse(followers[user.id]).message_subscribe(partner_ids=user.partner_id.ids)
-
+        self._write_clients(moves, now)
+        self._follow_clients(moves)
         handovers = self.sudo().create(
             [
                 {
@@ -145,46 +125,129 @@ class SalesHandover(models.Model):
                 for move in moves
             ]
         )
-        handovers._post_messages()
-        handovers._schedule_owner_activities()
+        bodies = handovers._describe_moves()
+        handovers._post_messages(bodies)
+        handovers._schedule_owner_activities(bodies)
         return moves
+
+    def _write_clients(self, moves, now):
+        """Owner, state, team and date on the clients, then on all their contacts.
+
+        Through the ORM, one write per (owner, state, team): the partners'
+        business logic runs. Odoo's commercial sync copies state, team and date
+        to the active contacts; the owner is not a commercial field, and archived
+        contacts are not synced: one more write per group covers both.
+        """
+        Partner = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(tracking_disable=True, mail_auto_subscribe_no_notify=True)
+        )
+        groups = defaultdict(list)
+        for move in moves:
+            groups[(move.to_user_id, move.to_state, move.team_id)].append(move.client_id)
+        client_ids = [move.client_id for move in moves]
+        contacts = Partner.with_context(active_test=False).search(
+            [("commercial_partner_id", "in", client_ids), ("id", "not in", client_ids)]
+        )
+        contacts_of = defaultdict(list)
+        for contact in contacts:
+            contacts_of[contact.commercial_partner_id.id].append(contact.id)
+        # The commercial sync writes the contacts of each client one client at a
+        # time, reading their own contacts and users: read them all at once.
+        contacts.mapped("child_ids")
+        contacts.mapped("user_ids")
+        for (user_id, state, team_id), ids in groups.items():
+            vals = {"user_id": user_id, "sales_lifecycle_state": state, "handover_date": now}
+            if team_id:
+                vals["team_id"] = team_id
+            Partner.browse(ids).write(vals)
+            contact_ids = [contact_id for client_id in ids for contact_id in contacts_of[client_id]]
+            if contact_ids:
+                Partner.browse(contact_ids).write(vals)
+
+    def _follow_clients(self, moves):
+        """The new owner follows the client; the previous one stays a follower."""
+        Partner = self.env["res.partner"].sudo().with_context(mail_auto_subscribe_no_notify=True)
+        followers = defaultdict(list)
+        for move in moves:
+            for user_id in {move.to_user_id, move.from_user_id} - {False, None}:
+                followers[user_id].append(move.client_id)
+        for user in self.env["res.users"].sudo().browse(followers):
+            Partner.browse(followers[user.id]).message_subscribe(partner_ids=user.partner_id.ids)
 
     def _describe_move(self):
         """The chatter text of a handover, in the language of the reader's env."""
         self.ensure_one()
-        figures = _(
-            "Confirmed orders: %(count)s, sales total: %(total)s.",
-            count=self.order_count,
-            total=format_amount(self.env, self.sales_total, self.currency_id),
-        )
-        if self.rule_id:
-            why = _(
-                "Handover rule “%(rule)s”: %(conditions)s.",
-                rule=self.rule_id.name,
-                conditions="; ".join(self.rule_id.condition_ids.mapped("description")),
+        return self._describe_moves()[self.id]
+
+    def _describe_moves(self):
+        """The chatter text of each handover, in the language of its new owner
+        (its first reader), else of the env.
+
+        The parts shared by many handovers (the rule and its conditions, the
+        owners, the states) are translated once per language.
+
+        :return: dict handover id -> Markup
+        """
+        cache = {}
+
+        def once(key, compute):
+            if key not in cache:
+                cache[key] = compute()
+            return cache[key]
+
+        bodies = {}
+        for handover in self:
+            env = handover.env(
+                context=dict(handover.env.context, lang=handover.to_user_id.lang or self.env.lang)
             )
-        else:
-            why = _("Manual handover by %(user)s: %(reason)s", user=self.create_uid.name, reason=self.reason)
-        owner = (
-            _(
-                "Owner: %(old)s → %(new)s.",
-                old=self.from_user_id.name or _("nobody"),
-                new=self.to_user_id.name,
+            lang = env.lang
+            rule = handover.rule_id
+            if rule:
+                why = once(
+                    ("rule", lang, rule.id),
+                    lambda env=env, rule=rule: env._(
+                        "Handover rule “%(rule)s”: %(conditions)s.",
+                        rule=rule.with_env(env).name,
+                        conditions="; ".join(rule.condition_ids.with_env(env).mapped("description")),
+                    ),
+                )
+            else:
+                why = env._(
+                    "Manual handover by %(user)s: %(reason)s",
+                    user=handover.create_uid.name,
+                    reason=handover.reason,
+                )
+            old, new = handover.from_user_id, handover.to_user_id
+            owner = once(
+                ("owner", lang, old.id, new.id),
+                lambda env=env, old=old, new=new: (
+                    env._("Owner: %(old)s → %(new)s.", old=old.name or env._("nobody"), new=new.name)
+                    if old != new
+                    else env._("Owner kept: %(user)s.", user=new.name or env._("nobody"))
+                ),
             )
-            if self.from_user_id != self.to_user_id
-            else _("Owner kept: %(user)s.", user=self.to_user_id.name or _("nobody"))
-        )
-        lifecycle = _(
-            "Lifecycle: %(old)s → %(new)s.",
-            old=self._state_label(self.from_state),
-            new=self._state_label(self.to_state),
-        )
-        return Markup("<p><b>%s</b></p><ul><li>%s</li><li>%s</li><li>%s</li></ul>") % (
-            why,
-            owner,
-            lifecycle,
-            figures,
-        )
+            lifecycle = once(
+                ("states", lang, handover.from_state, handover.to_state),
+                lambda env=env, handover=handover: env._(
+                    "Lifecycle: %(old)s → %(new)s.",
+                    old=handover.with_env(env)._state_label(handover.from_state),
+                    new=handover.with_env(env)._state_label(handover.to_state),
+                ),
+            )
+            figures = env._(
+                "Confirmed orders: %(count)s, sales total: %(total)s.",
+                count=handover.order_count,
+                total=format_amount(env, handover.sales_total, handover.currency_id),
+            )
+            bodies[handover.id] = Markup("<p><b>%s</b></p><ul><li>%s</li><li>%s</li><li>%s</li></ul>") % (
+                why,
+                owner,
+                lifecycle,
+                figures,
+            )
+        return bodies
 
     def _state_label(self, state):
         return dict(self._fields["to_state"]._description_selection(self.env)).get(state, "")
@@ -193,35 +256,119 @@ class SalesHandover(models.Model):
         # The new owner is the first reader of the message and the to-do.
         return self.with_context(lang=self.to_user_id.lang or self.env.lang)
 
-    def _post_messages(self):
-        bodies = {handover.partner_id.id: handover._in_owner_lang()._describe_move() for handover in self}
-        self.partner_id.sudo()._message_log_batch(bodies=bodies)
+    def _post_messages(self, bodies=None):
+        """A note on each client's chatter, saying why it was handed over."""
+        if not self:
+            return
+        bodies = bodies or self._describe_moves()
+        first, others = self[0], self[1:]
+        # Odoo's own quiet bulk logging for the first, copies of it for the others.
+        message = first.partner_id.sudo()._message_log_batch(bodies={first.partner_id.id: bodies[first.id]})
+        if others:
+            self._copy_records(
+                message,
+                {"res_id": [h.partner_id.id for h in others], "body": [str(bodies[h.id]) for h in others]},
+            )
+        self.partner_id.invalidate_recordset(["message_ids"])
 
-    def _schedule_owner_activities(self):
+    def _schedule_owner_activities(self, bodies=None):
         """A to-do for each new owner, unless switched off in the settings."""
         params = self.env["ir.config_parameter"].sudo()
         if not str2bool(params.get_param("sales_roles.handover_activity", "True"), default=True):
             return
+        handovers = self.filtered("to_user_id")
+        if not handovers:
+            return
+        bodies = bodies or handovers._describe_moves()
         days = int(params.get_param("sales_roles.handover_activity_days", 3) or 0)
+        deadline = fields.Date.context_today(self) + timedelta(days=days)
+        summaries, summary_of = {}, {}
+        for handover in handovers:
+            owner = handover._in_owner_lang()
+            kept = handover.to_user_id == handover.from_user_id
+            key = (owner.env.lang, kept, handover.to_state)
+            if key not in summaries:
+                summaries[key] = (
+                    owner.env._("Client is now: %(state)s", state=owner._state_label(handover.to_state))
+                    if kept
+                    else owner.env._("Client handed over to you")
+                )
+            summary_of[handover.id] = summaries[key]
         todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
-        model_id = self.env["ir.model"]._get_id("res.partner")
-        vals_list = [
+        first, others = handovers[0], handovers[1:]
+        # The first through the ORM, without an e-mail; copies of it for the others.
+        # The owners already follow their clients (_follow_clients).
+        Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
+        activity = Activity.create(
             {
-                "res_model_id": model_id,
-                "res_id": handover.partner_id.id,
+                "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "res_id": first.partner_id.id,
                 "activity_type_id": todo.id if todo else False,
-                "user_id": handover.to_user_id.id,
-                "summary": (
-                    _("Client handed over to you")
-                    if handover.to_user_id != handover.from_user_id
-                    else _("Client is now: %(state)s", state=handover._state_label(handover.to_state))
-                ),
-                "note": handover._in_owner_lang()._describe_move(),
-                "date_deadline": fields.Date.context_today(self) + timedelta(days=days),
+                "user_id": first.to_user_id.id,
+                "summary": summary_of[first.id],
+                "note": bodies[first.id],
+                "date_deadline": deadline,
             }
-            for handover in self
-            if handover.to_user_id
+        )
+        if others:
+            self._copy_records(
+                activity,
+                {
+                    "res_id": [h.partner_id.id for h in others],
+                    "user_id": [h.to_user_id.id for h in others],
+                    "summary": [summary_of[h.id] for h in others],
+                    "note": [str(bodies[h.id]) for h in others],
+                },
+            )
+            if deadline <= fields.Date.context_today(self):
+                # As Odoo does for an activity due today: refresh the owners' counters.
+                others.to_user_id._bus_send("mail.activity/updated", {"activity_created": True})
+        handovers.partner_id.invalidate_recordset(["activity_ids"])
+
+    def _copy_records(self, prototype, varying):
+        """Copies of ``prototype``, a record just created through the ORM, in one
+        INSERT: every stored column as in the prototype, but those of ``varying``.
+
+        The chatter notes and to-dos of a batch of handovers are alike but for
+        their client, text and owner; creating each through the ORM costs 2 to 3 ms
+        (half of it sanitizing the same trusted HTML twice), a copy 0.05 ms. The
+        stored fields computed from the varying ones (e.g. ``res_name``,
+        ``user_tz``) are then recomputed by the ORM. Many2many fields are not
+        copied.
+
+        :param prototype: one record
+        :param dict varying: column -> list of values, one per copy
+        :return: the copies
+        """
+        prototype.ensure_one()
+        prototype.flush_recordset()
+        columns = [
+            name
+            for name, field in prototype._fields.items()
+            if field.store and field.column_type and name != "id" and name not in varying
         ]
-        if vals_list:
-            # One create for the batch, without an e-mail per activity.
-            self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
+        names = list(varying)
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO %(table)s (%(columns)s, %(varying)s)
+                SELECT %(prototype_columns)s, %(values)s
+                  FROM %(table)s prototype, unnest(%(arrays)s) AS copy(%(varying)s)
+                 WHERE prototype.id = %(id)s
+             RETURNING id
+                """,
+                table=SQL.identifier(prototype._table),
+                columns=SQL(", ").join(SQL.identifier(name) for name in columns),
+                varying=SQL(", ").join(SQL.identifier(name) for name in names),
+                prototype_columns=SQL(", ").join(SQL.identifier("prototype", name) for name in columns),
+                values=SQL(", ").join(SQL.identifier("copy", name) for name in names),
+                arrays=SQL(", ").join(
+                    SQL("%s::%s[]", list(varying[name]), SQL(prototype._fields[name].column_type[1]))
+                    for name in names
+                ),
+                id=prototype.id,
+            )
+        )
+        copies = prototype.browse(row[0] for row in self.env.cr.fetchall())
+        copies.modified(names)
+        return copies

@@ -149,80 +149,91 @@ class SalesHandoverCondition(models.Model):
     # EVALUATION
     # ------------------------------------------------------------
 
-    def _matching_clients_sql(self, orders, candidates, now):
-        """SQL selecting the ``client_id`` of the candidates that meet this condition.
+    def _evaluation_sql(self, now):
+        """How this condition is evaluated for every candidate client at once.
 
-        :param SQL orders: a relation (client_id, order_id, date_order, amount) of
-            the confirmed orders of the rule's company, per commercial partner,
-            restricted to the candidates; amounts in the company currency
-        :param SQL candidates: a relation (id) of the candidate clients
+        The rule engine scans the confirmed orders once for all the rules of a
+        company, grouping them by client; each condition adds its aggregates to
+        that scan and tests them on the client's row.
+
         :param datetime now: the reference time periods are counted back from
+        :return: ``(aggregates, test)``: ``aggregates`` is a list of SQL
+            expressions over the orders ``o`` (``client_id``, ``date_order``,
+            ``amount`` in the company currency) of one client, each selected as
+            ``m.c<condition id>_<index>``; ``test`` is an SQL boolean on the
+            client ``c`` (``id``) and its aggregates ``m``, all NULL when it has
+            no confirmed order
         """
         self.ensure_one()
         since = now - relativedelta(months=self.period_months) if self.period_months else None
+        # Without a period, the same aggregate as the engine's own totals (computed once).
+        in_period = SQL(" FILTER (WHERE o.date_order >= %s)", since) if since else SQL()
         digits = (self.currency_id or self.env.company.currency_id).decimal_places
+        column = SQL.identifier(f"c{self.id}_0")
         if self.criterion == "order_count":
-            return SQL(
-                "SELECT client_id FROM %s o WHERE %s GROUP BY client_id HAVING COUNT(*) >= %s",
-                orders,
-                SQL("o.date_order >= %s", since) if since else SQL("TRUE"),
-                self.min_count,
+            return (
+                [SQL("COUNT(*)%s", in_period)],
+                SQL("COALESCE(m.%s, 0) >= %s", column, self.min_count),
             )
         if self.criterion == "sales_total":
-            return SQL(
-                """
-                SELECT client_id FROM %s o WHERE %s
-              GROUP BY client_id HAVING ROUND(SUM(o.amount), %s) >= %s
-                """,
-                orders,
-                SQL("o.date_order >= %s", since) if since else SQL("TRUE"),
-                digits,
-                self.min_amount,
+            return (
+                [SQL("SUM(o.amount)%s", in_period)],
+                SQL("ROUND(m.%s, %s) >= %s", column, digits, self.min_amount),
             )
         if self.criterion == "product_purchased":
-            categories = (
-                self.env["product.category"].sudo().search([("id", "child_of", self.product_categ_ids.ids)])
-            )
-            return SQL(
-                """
-                SELECT DISTINCT o.client_id
-                  FROM %(orders)s o
-                  JOIN sale_order_line line ON line.order_id = o.order_id
-                  JOIN product_product product ON product.id = line.product_id
-                  JOIN product_template template ON template.id = product.product_tmpl_id
-                 WHERE line.product_id = ANY(%(products)s) OR template.categ_id = ANY(%(categories)s)
-                """,
-                orders=orders,
-                products=self.product_ids.ids,
-                categories=categories.ids,
+            # Few orders sell given products: an index scan of their lines, once.
+            return (
+                [],
+                SQL(
+                    """c.id IN (
+                        SELECT customer.commercial_partner_id
+                          FROM sale_order_line line
+                          JOIN sale_order so ON so.id = line.order_id
+                          JOIN res_partner customer ON customer.id = so.partner_id
+                         WHERE so.state = 'sale'
+                           AND so.company_id = %(company)s
+                           AND (line.product_id = ANY(%(products)s)
+                                OR line.product_id IN (
+                                    SELECT product.id
+                                      FROM product_product product
+                                      JOIN product_template template ON template.id = product.product_tmpl_id
+                                     WHERE template.categ_id = ANY(%(categories)s)))
+                    )""",
+                    company=self.rule_id.company_id.id,
+                    products=self.product_ids.ids,
+                    categories=self.env["product.category"]
+                    .sudo()
+                    .search([("id", "child_of", self.product_categ_ids.ids)])
+                    .ids,
+                ),
             )
         if self.criterion == "min_order_amount":
-            return SQL(
-                """
-                SELECT client_id
-                  FROM %(orders)s o
-              GROUP BY client_id
-                HAVING MIN(o.date_order) <= %(since)s
-                   AND COUNT(*) FILTER (WHERE o.date_order >= %(since)s) >= %(count)s
-                   AND ROUND(MIN(o.amount) FILTER (WHERE o.date_order >= %(since)s), %(digits)s) >= %(amount)s
-                """,
-                orders=orders,
-                since=since,
-                count=self.min_count,
-                digits=digits,
-                amount=self.min_amount,
+            count, smallest = SQL.identifier(f"c{self.id}_1"), SQL.identifier(f"c{self.id}_2")
+            return (
+                [
+                    SQL("MIN(o.date_order)"),
+                    SQL("COUNT(*)%s", in_period),
+                    SQL("MIN(o.amount)%s", in_period),
+                ],
+                SQL(
+                    "m.%s <= %s AND m.%s >= %s AND ROUND(m.%s, %s) >= %s",
+                    column,
+                    since,
+                    count,
+                    self.min_count,
+                    smallest,
+                    digits,
+                    self.min_amount,
+                ),
             )
         if self.criterion == "inactivity":
-            return SQL(
-                """
-                SELECT c.id AS client_id
-                  FROM %(candidates)s c
-                 WHERE NOT EXISTS (
-                        SELECT 1 FROM %(orders)s o WHERE o.client_id = c.id AND o.date_order >= %(since)s
-                 )
-                """,
-                candidates=candidates,
-                orders=orders,
-                since=now - relativedelta(days=self.inactivity_days),
+            return (
+                [SQL("MAX(o.date_order)")],
+                SQL(
+                    "(m.%s IS NULL OR m.%s < %s)",
+                    column,
+                    column,
+                    now - relativedelta(days=self.inactivity_days),
+                ),
             )
         raise ValueError(self.criterion)

@@ -273,6 +273,15 @@ class TestHandoverRun(SalesRolesCase):
             moves = self.Rule._plan_handovers(rule)
         self.assertEqual(len(moves), 50)
 
+    def test_owner_load_has_its_index(self):
+        # made by init(); its predicate must stay the one of _owned_clients
+        self.env.cr.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'res_partner_sales_roles_owned_clients_index'"
+        )
+        (definition,) = self.env.cr.fetchone()
+        self.assertIn("(user_id) WHERE", definition)
+        self.assertIn("sales_lifecycle_state", definition)
+
     def test_preview_moves_nothing(self):
         client = self._won_client("Preview me")
         rule = self._third_order_rule()

@@ -34,9 +34,10 @@ def md_tables_to_rst(text):
             out += [".. list-table::", "   :header-rows: 1", ""]
             for row in rows:
                 # a lone "-" would start a nested list: escape it
-                row = [("\\-" if cell == "-" else cell) or " " for cell in row]
-                out.append("   * - " + row[0])
-                out += [f"     - {cell}" for cell in row[1:]]
+                row = ["\\-" if cell == "-" else cell for cell in row]
+                # no trailing blanks: the whitespace hook would strip them
+                out.append(("   * - " + row[0]).rstrip())
+                out += [f"     - {cell}".rstrip() for cell in row[1:]]
             out.append("")
             rows = []
         if line.startswith("## "):

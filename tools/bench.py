@@ -420,7 +420,8 @@ def dataset_info(dbname):
     registry = Registry(dbname)
     with registry.cursor() as cr:
         cr.execute(
-            """SELECT (SELECT COUNT(*) FROM res_partner WHERE is_company AND id = commercial_partner_id),
+            """SELECT (SELECT COUNT(*) FROM res_partner WHERE is_company AND id = commercial_partner_id
+                         AND id NOT IN (SELECT partner_id FROM res_company)),
                       (SELECT COUNT(*) FROM sale_order), (SELECT COUNT(*) FROM sale_order_line),
                       (SELECT COUNT(*) FROM sales_handover_rule WHERE active),
                       current_setting('server_version')"""

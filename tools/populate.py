@@ -825,7 +825,8 @@ def vacuum_analyze(dbname, tables):
 def summary(cr):
     cr.execute(
         """
-        SELECT (SELECT COUNT(*) FROM res_partner WHERE is_company AND id = commercial_partner_id),
+        SELECT (SELECT COUNT(*) FROM res_partner WHERE is_company AND id = commercial_partner_id
+                   AND id NOT IN (SELECT partner_id FROM res_company)),
                (SELECT COUNT(*) FROM res_partner WHERE parent_id IS NOT NULL),
                (SELECT COUNT(*) FROM sale_order WHERE state = 'sale'),
                (SELECT COUNT(*) FROM sale_order WHERE state = 'cancel'),
@@ -837,7 +838,9 @@ def summary(cr):
     clients, contacts, confirmed, cancelled, lines, eur = cr.fetchone()
     cr.execute(
         """SELECT sales_lifecycle_state, COUNT(*) FROM res_partner
-            WHERE is_company AND id = commercial_partner_id GROUP BY 1 ORDER BY 1"""
+            WHERE is_company AND id = commercial_partner_id
+              AND id NOT IN (SELECT partner_id FROM res_company)
+         GROUP BY 1 ORDER BY 1"""
     )
     states = ", ".join(f"{state} {count}" for state, count in cr.fetchall())
     say(

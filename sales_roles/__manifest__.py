@@ -16,6 +16,7 @@
         "data/ir_cron.xml",
         "data/sales_handover_rule_data.xml",
         "wizard/sales_handover_wizard_views.xml",
+        "wizard/sales_handover_preview_views.xml",
         "wizard/sales_matrix_recompute_wizard_views.xml",
         "views/sales_position_views.xml",
         "views/res_users_views.xml",

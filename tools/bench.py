@@ -85,7 +85,6 @@ def floor_query(env, rules):
 def step_evaluate(env, repeat):
     """a) and b), alternately in one process, so that both see the same caches
     and the same load of the machine; the medians of ``repeat`` runs each."""
-    Rule = env["sales.handover.rule"]
     rules = active_rules(env)
     if len(rules.company_id) != 1:
         raise SystemExit("the floor query is written for the rules of one company")
@@ -97,7 +96,7 @@ def step_evaluate(env, repeat):
 
     def plan():
         env.invalidate_all()
-        return Rule._plan_handovers(rules)
+        return rules._plan_handovers().moves
 
     floor()  # warms the caches
     floor_rss = peak_rss()
@@ -173,8 +172,7 @@ def step_write(env, _repeat):
     in batches of the same size committed the same way."""
     from odoo.addons.sales_roles.models.sales_handover_rule import BATCH_SIZE
 
-    Rule = env["sales.handover.rule"]
-    moves = Rule._plan_handovers(active_rules(env))
+    moves = active_rules(env)._plan_handovers().moves
     env.cr.commit()
     Partner = env["res.partner"].with_context(tracking_disable=True)
     queries = odoo.sql_db.sql_counter
@@ -268,7 +266,7 @@ def step_naive(env, sample):
         ]
     )
     clients = Partner.browse(random.Random(7).sample(candidates.ids, min(sample, len(candidates))))
-    engine = {move.client_id: move.rule_id for move in env["sales.handover.rule"]._plan_handovers(rules)}
+    engine = {move.client_id: move.rule_id for move in rules._plan_handovers().moves}
     env.invalidate_all()
     now = fields.Datetime.now()
     count = env.cr.sql_log_count

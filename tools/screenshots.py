@@ -189,7 +189,7 @@ def take_all(shooter, odoo):
     shooter.shoot("rule_form")
     shooter.open(f"{rules}/{odoo.demo_id('handover_rule_demo_second_order')}", "button[name=action_preview]")
     shooter.browser.click("button[name=action_preview]")
-    shooter.wait(".o_list_renderer .o_data_row [name=handover_preview_user_id]")
+    shooter.wait(".o_list_renderer .o_data_row [name=to_user_id]")
     shooter.shoot("rule_preview")
 
     # ... and reads the handovers and the matrix.

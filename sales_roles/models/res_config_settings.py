@@ -1,4 +1,7 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from .sales_handover import MAX_ACTIVITY_DAYS
 
 
 class ResConfigSettings(models.TransientModel):
@@ -20,6 +23,19 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="sales_roles.handover_activity_days",
         help="Days between the handover and the to-do's deadline.",
     )
+
+    @api.constrains("sales_roles_handover_activity_days")
+    def _check_sales_roles_handover_activity_days(self):
+        for settings in self:
+            if not 0 <= settings.sales_roles_handover_activity_days <= MAX_ACTIVITY_DAYS:
+                raise ValidationError(
+                    _(
+                        "The new owner's to-do is due between 0 and %(max)s days after the handover; "
+                        "%(days)s is out of range.",
+                        max=MAX_ACTIVITY_DAYS,
+                        days=settings.sales_roles_handover_activity_days,
+                    )
+                )
 
     def _handover_cron(self):
         return self.env.ref("sales_roles.ir_cron_sales_handover", raise_if_not_found=False)

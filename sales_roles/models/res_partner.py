@@ -1,5 +1,3 @@
-import json
-
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
@@ -89,14 +87,6 @@ class ResPartner(models.Model):
         "Clear it to find the territory from the address again.",
     )
     handover_count = fields.Integer(compute="_compute_handover_count", string="Number of Handovers")
-    # Filled from the context of a handover rule's preview (see action_preview).
-    handover_preview_user_id = fields.Many2one(
-        "res.users", compute="_compute_handover_preview", string="Proposed Owner"
-    )
-    handover_preview_order_count = fields.Integer(
-        compute="_compute_handover_preview", string="Confirmed Orders"
-    )
-    handover_preview_sales_total = fields.Float(compute="_compute_handover_preview", string="Sales Total")
 
     def _compute_handover_count(self):
         counts = dict(
@@ -121,15 +111,6 @@ class ResPartner(models.Model):
         matches = self.env["sales.territory"]._match_partners(self)
         for partner in self:
             partner.sales_territory_manual = partner.sales_territory_id != matches[partner]
-
-    @api.depends_context("sales_handover_preview")
-    def _compute_handover_preview(self):
-        preview = json.loads(self.env.context.get("sales_handover_preview") or "{}")
-        for partner in self:
-            user_id, order_count, sales_total = preview.get(str(partner.id), (False, 0, 0.0))
-            partner.handover_preview_user_id = user_id
-            partner.handover_preview_order_count = order_count
-            partner.handover_preview_sales_total = sales_total
 
     # ------------------------------------------------------------
     # CRUD

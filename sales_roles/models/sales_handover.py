@@ -1,3 +1,4 @@
+import logging
 from collections import defaultdict
 from datetime import timedelta
 
@@ -7,6 +8,13 @@ from odoo import fields, models
 from odoo.tools import SQL, format_amount, str2bool
 
 from .res_partner import LIFECYCLE_STATES
+
+_logger = logging.getLogger(__name__)
+
+# The to-do of the new owner is due this many days after the handover, unless
+# the settings say otherwise (res.config.settings keeps it within these bounds).
+DEFAULT_ACTIVITY_DAYS = 3
+MAX_ACTIVITY_DAYS = 365
 
 
 class SalesHandover(models.Model):
@@ -280,8 +288,7 @@ class SalesHandover(models.Model):
         if not handovers:
             return
         bodies = bodies or handovers._describe_moves()
-        days = int(params.get_param("sales_roles.handover_activity_days", 3) or 0)
-        deadline = fields.Date.context_today(self) + timedelta(days=days)
+        deadline = fields.Date.context_today(self) + timedelta(days=self._activity_days())
         summaries, summary_of = {}, {}
         for handover in handovers:
             owner = handover._in_owner_lang()
@@ -324,6 +331,21 @@ class SalesHandover(models.Model):
                 # As Odoo does for an activity due today: refresh the owners' counters.
                 others.to_user_id._bus_send("mail.activity/updated", {"activity_created": True})
         handovers.partner_id.invalidate_recordset(["activity_ids"])
+
+    def _activity_days(self):
+        """Days until the new owner's to-do is due, read defensively: a value
+        mistyped in the system parameters must not stop the handovers."""
+        value = self.env["ir.config_parameter"].sudo().get_param("sales_roles.handover_activity_days")
+        try:
+            days = int(value or DEFAULT_ACTIVITY_DAYS)
+        except ValueError:
+            _logger.warning(
+                "System parameter sales_roles.handover_activity_days = %r is not a number of days: %s used",
+                value,
+                DEFAULT_ACTIVITY_DAYS,
+            )
+            return DEFAULT_ACTIVITY_DAYS
+        return min(max(days, 0), MAX_ACTIVITY_DAYS)
 
     def _copy_records(self, prototype, varying):
         """Copies of ``prototype``, a record just created through the ORM, in one

@@ -1,31 +1,50 @@
 import heapq
-import json
 import logging
 import threading
 import time
-from collections import namedtuple
+from dataclasses import dataclass, field
 
+import psycopg2
 import psycopg2.errors
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, create_index, split_every
-from odoo.tools.safe_eval import datetime as safe_datetime
-from odoo.tools.safe_eval import dateutil as safe_dateutil
-from odoo.tools.safe_eval import safe_eval
-from odoo.tools.safe_eval import time as safe_time
 
+from ..tools import client_filter
 from .res_partner import LIFECYCLE_STATES
 
 _logger = logging.getLogger(__name__)
 
-# One planned handover: which client moves, by which rule, from whom to whom,
-# with the figures measured when it was planned.
-Move = namedtuple(
-    "Move",
-    "client_id rule_id from_user_id to_user_id from_state to_state team_id "
-    "order_count sales_total company_id",
-)
+
+@dataclass(frozen=True, kw_only=True)
+class Move:
+    """One planned handover: which client moves, by which rule, from whom to
+    whom, with the figures measured when it was planned."""
+
+    client_id: int
+    rule_id: int | bool
+    from_user_id: int | bool
+    to_user_id: int | bool
+    from_state: str
+    to_state: str
+    team_id: int | bool
+    order_count: int
+    sales_total: float
+    company_id: int
+
+
+@dataclass
+class HandoverPlan:
+    """What the rules would do now; planning writes nothing.
+
+    :ivar list moves: the handovers, by rule sequence then client id
+    :ivar dict problems: rule id -> why (part of) the rule cannot run
+    """
+
+    moves: list = field(default_factory=list)
+    problems: dict = field(default_factory=dict)
+
 
 # Clients handed over in one transaction of the scheduled action.
 BATCH_SIZE = 500
@@ -36,6 +55,10 @@ TIME_BUDGET = 60
 # Errors after which a batch is left for the next call rather than failing the run:
 # a row locked or changed by a user in the meantime.
 RETRYABLE_ERRORS = (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable)
+# Errors that say the transaction or the process cannot go on: the call stops,
+# what was committed stays and the next call carries on. Any other error in a
+# batch is a problem of one of its clients: the batch is retried client by client.
+FATAL_ERRORS = (MemoryError, psycopg2.OperationalError, psycopg2.InterfaceError)
 
 
 class SalesHandoverRule(models.Model):
@@ -158,12 +181,16 @@ class SalesHandoverRule(models.Model):
                     )
                 )
 
-    @api.constrains("partner_domain")
+    @api.constrains("partner_domain", "company_id")
     def _check_partner_domain(self):
         for rule in self:
             try:
-                rule._candidate_query()
-            except Exception as error:  # noqa: BLE001 - any failure means the domain is unusable
+                domain = rule._client_filter()
+                # A filter may only use what its author may read.
+                Partner = self.env["res.partner"].with_company(rule.company_id)
+                client_filter.check_access(Partner, domain)
+                Partner._search(domain)
+            except Exception as error:  # noqa: BLE001 - any failure means the filter is unusable
                 raise ValidationError(
                     _(
                         "Rule “%(rule)s”: the client filter is not a valid domain on contacts (%(error)s). "
@@ -199,29 +226,13 @@ class SalesHandoverRule(models.Model):
     # ------------------------------------------------------------
 
     def action_preview(self):
-        """The clients this rule would move now, with their proposed new owner; moves nothing."""
+        """The clients this rule would move now, with their proposed new owner; changes nothing."""
         self.ensure_one()
         # The preview lists clients of every owner: only for users who see them all.
         if not self.env.user.has_group("sales_team.group_sale_salesman_all_leads"):
             raise AccessError(_("Only salespeople who see all documents can preview a handover rule."))
         self.check_access("read")
-        moves = self._plan_handovers(self._rules_to_preview_with())
-        moves = [move for move in moves if move.rule_id == self.id]
-        # A string: context values must be hashable.
-        preview = json.dumps({m.client_id: [m.to_user_id, m.order_count, m.sales_total] for m in moves})
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Preview: %(rule)s", rule=self.name),
-            "res_model": "res.partner",
-            "view_mode": "list,form",
-            "views": [
-                (self.env.ref("sales_roles.res_partner_view_list_handover_preview").id, "list"),
-                (False, "form"),
-            ],
-            "domain": [("id", "in", [m.client_id for m in moves])],
-            "context": {"create": False, "sales_handover_preview": preview},
-            "help": _("<p>No client meets this rule right now.</p>"),
-        }
+        return self.env["sales.handover.preview"]._open_preview(self)
 
     def action_run(self):
         """Hand over now the clients this rule matches (Sales Administrators)."""
@@ -253,7 +264,31 @@ class SalesHandoverRule(models.Model):
     def _cron_run_handover(self):
         """Nightly: every active rule of every company."""
         rules = self.sudo().search([])
-        self.sudo()._run_handover(rules, commit=not getattr(threading.current_thread(), "testing", False))
+        rules._run_handover(
+            commit=not getattr(threading.current_thread(), "testing", False),
+            since=self._run_started(),
+        )
+
+    @api.model
+    def _run_started(self):
+        """When the scheduled action's current run began, or None outside it.
+
+        ir.cron calls the job again while a call reports work left, each call
+        with the ``lastcall`` of the last completed run: the run began with the
+        first call since then. Clients moved automatically since that moment
+        are not moved again in the same run (a client made regular by the first
+        call must not be made dormant by the second).
+        """
+        progress_id = self.env.context.get("ir_cron_progress_id")
+        if not progress_id:
+            return None
+        Progress = self.env["ir.cron.progress"].sudo()
+        progress = Progress.browse(progress_id)
+        domain = [("cron_id", "=", progress.cron_id.id)]
+        if self.env.context.get("lastcall"):
+            domain.append(("create_date", ">", self.env.context["lastcall"]))
+        first = Progress.search(domain, order="create_date, id", limit=1)
+        return (first or progress).create_date
 
     # ------------------------------------------------------------
     # BUSINESS METHODS
@@ -263,49 +298,59 @@ class SalesHandoverRule(models.Model):
         """This rule with the active rules of its company that would be tried with it."""
         return self.search([("company_id", "=", self.company_id.id)]) | self
 
-    def _run_handover(self, rules=None, commit=False):
-        """Plan and apply the handovers of ``rules`` (default: self), batch by batch.
+    def _run_handover(self, commit=False, since=None):
+        """Plan and apply the handovers of these rules, batch by batch.
 
         Each batch is applied in a savepoint and, in the scheduled action, committed:
         an interruption loses at most the batch under way, which the next call plans
         again from the data as it then is. A batch that meets a concurrent edit (a
         serialization failure: the plan read rows a user changed since) is retried
         once in a new transaction, whose re-check sees the user's change; if it
-        fails again it is left for the next run, with a warning.
+        fails again it is left for the next run, with a warning. A batch that fails
+        for any other reason is retried client by client: the clients that fail are
+        skipped and reported on their rule, the others are handed over.
 
+        :param bool commit: commit each batch (the scheduled action, never tests)
+        :param datetime since: leave alone the clients moved automatically since then
         :return: the number of clients handed over
         """
-        rules = rules if rules is not None else self
-        rules.filtered("last_run_message").write({"last_run_message": False})
-        moves = self._plan_handovers(rules)
+        plan = self._plan_handovers(since=since)
         applied = done = 0
-        per_rule = dict.fromkeys(rules.ids, 0)
+        moved_per_rule = dict.fromkeys(self.ids, 0)
+        last_owner = {}
+        failures = {}
         started = time.monotonic()
-        for batch in split_every(BATCH_SIZE, moves, list):
-            moved = self._apply_batch(batch, retry=commit)
-            if moved is None:
-                continue
+        for batch in split_every(BATCH_SIZE, plan.moves, list):
+            moved, failed = self._apply_batch(batch, retry=commit)
             done += len(batch)
             applied += len(moved)
             for move in moved:
-                per_rule[move.rule_id] += 1
+                moved_per_rule[move.rule_id] += 1
+                last_owner[move.rule_id] = move.to_user_id
+            for move, error in failed:
+                failures.setdefault(move.rule_id, []).append((move.client_id, error))
             if commit:
                 # Safe: the batch is complete (moves, logs, messages, activities);
                 # a later failure must not undo it. Never under tests (commit=False).
                 self.env.cr.commit()  # pylint: disable=invalid-commit
                 self.env.invalidate_all()
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(moves) - done)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(plan.moves) - done)
             if time.monotonic() - started > TIME_BUDGET:
                 break
-        rules._record_run(per_rule)
+        self._record_run(moved_per_rule, plan.problems, failures, last_owner)
         return applied
 
     def _apply_batch(self, batch, retry):
-        """Apply one batch in a savepoint; None when a concurrent edit stopped it."""
+        """Apply one batch in a savepoint.
+
+        :return: ``(applied moves, [(move, error)] that failed)``; a batch stopped
+            by a concurrent edit is neither (it is planned again by the next run)
+        """
+        Handover = self.env["sales.handover"]
         for attempt in (1, 2):
             try:
                 with self.env.cr.savepoint():
-                    return self.env["sales.handover"]._apply_moves(batch)
+                    return Handover._apply_moves(batch), []
             except RETRYABLE_ERRORS as error:
                 if retry and attempt == 1:
                     # Ends the transaction (nothing of this batch is in it any more):
@@ -314,121 +359,206 @@ class SalesHandoverRule(models.Model):
                     self.env.invalidate_all()
                     continue
                 _logger.warning("Handover batch of %s clients left for the next run: %s", len(batch), error)
-        return None
+                return [], []
+            except FATAL_ERRORS:
+                raise
+            except Exception:  # noqa: BLE001 - one client's problem must not stop the others
+                _logger.warning("Handover batch of %s clients failed: retrying client by client", len(batch))
+                self.env.invalidate_all()
+                break
+        applied, failed = [], []
+        for move in batch:
+            try:
+                with self.env.cr.savepoint():
+                    moved = Handover._apply_moves([move])
+            except FATAL_ERRORS:
+                raise
+            except Exception as error:  # noqa: BLE001 - skipped, reported on its rule
+                _logger.warning(
+                    "Client %s could not be handed over by rule %s",
+                    move.client_id,
+                    move.rule_id,
+                    exc_info=True,
+                )
+                self.env.invalidate_all()
+                failed.append((move, error))
+            else:
+                applied += moved
+        return applied, failed
 
-    def _record_run(self, moved_per_rule):
+    def _record_run(self, moved_per_rule, problems, failures, last_owner):
+        """What the run did, on each rule: when, how many clients, what went wrong."""
         now = fields.Datetime.now()
+        names = dict(
+            self.env["res.partner"]
+            .sudo()
+            .browse({client_id for failed in failures.values() for client_id, _error in failed})
+            .mapped(lambda partner: (partner.id, partner.display_name))
+        )
         for rule in self:
-            rule.write({"last_run_date": now, "last_run_count": moved_per_rule.get(rule.id, 0)})
+            messages = [problems[rule.id]] if rule.id in problems else []
+            if rule.id in failures:
+                failed = failures[rule.id]
+                messages.append(
+                    _(
+                        "%(count)s client(s) could not be handed over and were skipped: %(clients)s.",
+                        count=len(failed),
+                        clients="; ".join(
+                            f"{names.get(client_id, client_id)} ({error})" for client_id, error in failed[:10]
+                        ),
+                    )
+                )
+            for message in messages:
+                _logger.warning("Handover rule %r (id %s): %s", rule.name, rule.id, message)
+            vals = {
+                "last_run_date": now,
+                "last_run_count": moved_per_rule.get(rule.id, 0),
+                "last_run_message": "\n".join(messages) or False,
+            }
+            if rule.assign_method == "round_robin" and rule.id in last_owner:
+                vals["last_assigned_user_id"] = last_owner[rule.id]
+            rule.write(vals)
 
-    def _plan_handovers(self, rules):
-        """The handovers ``rules`` would make now, the first matching rule winning.
+    def _plan_handovers(self, since=None):
+        """The handovers these rules would make now, the first matching rule winning.
 
         One SQL query per company evaluates all its rules (see ``_evaluate``):
-        a constant number of queries, whatever the number of clients.
+        a constant number of queries, whatever the number of clients. Nothing is
+        written: the round robin's position and the problems are the run's to record.
 
-        :return: list of :class:`Move`, ordered by rule sequence then client id
+        :param datetime since: leave alone the clients moved automatically since then
+        :rtype: HandoverPlan
         """
         now = fields.Datetime.now()
         self.env.flush_all()
-        rules = rules.sorted(lambda r: (r.sequence, r.id))
+        rules = self.sorted(lambda r: (r.sequence, r.id))
+        plan = HandoverPlan()
         matches = {}
         for company_rules in rules.grouped("company_id").values():
-            matches.update(company_rules._evaluate(now))
+            matches.update(company_rules._evaluate(now, since, plan.problems))
         taken = set()
         load = {}
-        moves = []
         for rule in rules:
-            rows = [row for row in matches.get(rule.id, ()) if row[0] not in taken]
+            rows = [row for row in matches.get(rule.id, ()) if row["client_id"] not in taken]
             if not rows:
                 continue
-            owners = rule._assign_owners([row[0] for row in rows], {row[0]: row[1] for row in rows}, load)
+            owners = rule._assign_owners(
+                [row["client_id"] for row in rows], {row["client_id"]: row["user_id"] for row in rows}, load
+            )
             if owners is None:
+                plan.problems[rule.id] = _(
+                    "No one can receive the %(count)s matching client(s): the rule has no active new owner "
+                    "in its company and its target sales team has no farmer. Clients were left as they are.",
+                    count=len(rows),
+                )
                 continue
-            rule_id, from_state, to_state = rule.id, rule.from_state, rule.to_state
-            team_id, company_id = rule.target_team_id.id, rule.company_id.id
-            for client_id, user_id, order_count, sales_total in rows:
-                taken.add(client_id)
-                moves.append(
+            for row in rows:
+                taken.add(row["client_id"])
+                plan.moves.append(
                     Move(
-                        client_id,
-                        rule_id,
-                        user_id,
-                        owners[client_id],
-                        from_state,
-                        to_state,
-                        team_id,
-                        order_count,
-                        sales_total,
-                        company_id,
+                        client_id=row["client_id"],
+                        rule_id=rule.id,
+                        from_user_id=row["user_id"],
+                        to_user_id=owners[row["client_id"]],
+                        from_state=rule.from_state,
+                        to_state=rule.to_state,
+                        team_id=rule.target_team_id.id,
+                        order_count=row["order_count"],
+                        sales_total=row["sales_total"],
+                        company_id=rule.company_id.id,
                     )
                 )
-        return moves
+        return plan
 
-    def _report_problem(self, message):
+    def _client_filter(self):
+        """The rule's client filter as a domain: data only (see tools/client_filter.py)."""
         self.ensure_one()
-        _logger.warning("Handover rule %r (id %s) skipped: %s", self.name, self.id, message)
-        self.sudo().write({"last_run_message": message, "last_run_date": fields.Datetime.now()})
+        return client_filter.evaluate(self.env, self.partner_domain, self.company_id.id)
 
-    def _eval_partner_domain(self):
-        self.ensure_one()
-        context = {
-            "uid": self.env.uid,
-            "user": self.env.user,
-            "company_id": self.company_id.id,
-            "datetime": safe_datetime,
-            "dateutil": safe_dateutil,
-            "time": safe_time,
-            "context_today": lambda: fields.Date.context_today(self),
-        }
-        domain = safe_eval(self.partner_domain or "[]", context)
-        if not isinstance(domain, (list, tuple)):
-            raise ValueError(_("a domain is a list of conditions"))
-        return list(domain)
-
-    def _candidate_query(self):
+    def _candidate_query(self, since=None):
         """Query of the clients this rule checks: commercial partners of the rule's
-        company in ``from_state``, not blocked, within the teams and the filter."""
+        company in ``from_state``, not blocked, within the teams and the filter.
+
+        A shared client (without company) is checked only by the rules of the
+        company it buys from: not when it has confirmed orders in another
+        company. Clients moved automatically since ``since`` are left alone.
+        """
         self.ensure_one()
+        company = self.company_id
         domain = [
             ("sales_lifecycle_state", "=", self.from_state),
             ("handover_blocked", "=", False),
-            ("company_id", "in", [False, self.company_id.id]),
+            ("company_id", "in", [False, company.id]),
         ]
         if self.team_ids:
             domain.append(("team_id", "in", self.team_ids.ids))
-        query = self.env["res.partner"].sudo()._search(domain + self._eval_partner_domain())
+        # The run sees every client of the company; the filter, checked against
+        # its author's rights when saved, holds plain values only.
+        Partner = self.env["res.partner"].sudo().with_company(company)
+        query = Partner._search(domain + self._client_filter())
         query.add_where(SQL('"res_partner"."id" = "res_partner"."commercial_partner_id"'))
+        query.add_where(
+            SQL(
+                """("res_partner"."company_id" IS NOT NULL OR "res_partner"."id" NOT IN (
+                        SELECT customer.commercial_partner_id
+                          FROM res_company other
+                          JOIN sale_order so ON so.company_id = other.id
+                          JOIN res_partner customer ON customer.id = so.partner_id
+                         WHERE other.id <> %s
+                           AND so.state = 'sale'))""",
+                company.id,
+            )
+        )
+        if since:
+            query.add_where(
+                SQL(
+                    """NOT EXISTS (
+                        SELECT 1
+                          FROM sales_handover moved
+                         WHERE moved.partner_id = "res_partner"."id"
+                           AND moved.trigger = 'auto'
+                           AND moved.date >= %s)""",
+                    since,
+                )
+            )
         return query
 
-    def _evaluate(self, now):
+    def _evaluate(self, now, since, problems):
         """The clients each of these rules (of one company) matches now.
 
         One query for all the rules: the confirmed orders of their candidates
         are read once and grouped by client, with the aggregates of every
         condition; each rule then tests its own. Should it fail, the rules are
         evaluated one by one, so that a broken rule is reported and skipped
-        while the others run.
+        while the others run. A rule with an incomplete condition (e.g. its
+        products were deleted) is reported and skipped.
 
-        :return: dict rule id -> list of (client id, owner id, confirmed orders,
-            sales total), by client id
+        :param dict problems: rule id -> message, filled with the rules skipped
+        :return: dict rule id -> list of rows (``client_id``, ``user_id``,
+            ``order_count``, ``sales_total``), by client id
         """
-        rules = self.filtered("condition_ids")
+        rules = self.browse()
+        for rule in self.filtered("condition_ids"):
+            errors = [error for condition in rule.condition_ids if (error := condition._threshold_error())]
+            if errors:
+                problems[rule.id] = _("The rule has an incomplete condition: %(error)s", error=errors[0])
+            else:
+                rules |= rule
         if not rules:
             return {}
         try:
             with self.env.cr.savepoint():
-                return rules._evaluate_query(now)
+                return rules._evaluate_query(now, since)
         except Exception as error:  # noqa: BLE001 - a broken rule must not stop the others
             if len(rules) == 1:
-                rules._report_problem(_("The rule could not be evaluated: %(error)s", error=error))
+                problems[rules.id] = _("The rule could not be evaluated: %(error)s", error=error)
                 return {}
         matches = {}
         for rule in rules:
-            matches.update(rule._evaluate(now))
+            matches.update(rule._evaluate(now, since, problems))
         return matches
 
-    def _evaluate_query(self, now):
+    def _evaluate_query(self, now, since):
         company = self.company_id
         company.ensure_one()
         # Rules checking the same clients (same state, teams and filter) share
@@ -436,7 +566,7 @@ class SalesHandoverRule(models.Model):
         candidates = {}
         aggregates, tests = [], []
         for rule in self:
-            query = rule._candidate_query().subselect('"res_partner"."id"', '"res_partner"."user_id"')
+            query = rule._candidate_query(since).subselect('"res_partner"."id"', '"res_partner"."user_id"')
             candidates.setdefault((query.code, repr(query.params)), (query, []))[1].append(rule.id)
             rule_tests = []
             for condition in rule.condition_ids:
@@ -486,7 +616,7 @@ class SalesHandoverRule(models.Model):
                       FROM candidate c
                  LEFT JOIN metrics m ON m.client_id = c.id
                 )
-                SELECT id, user_id, order_count, sales_total, rule_ids
+                SELECT id AS client_id, user_id, order_count, sales_total, rule_ids
                   FROM matched
                  WHERE rule_ids <> '{}'
               ORDER BY id
@@ -504,9 +634,9 @@ class SalesHandoverRule(models.Model):
             )
         )
         matches = {rule.id: [] for rule in self}
-        for client_id, user_id, order_count, sales_total, rule_ids in self.env.cr.fetchall():
-            for rule_id in rule_ids:
-                matches[rule_id].append((client_id, user_id, order_count, sales_total))
+        for row in self.env.cr.dictfetchall():
+            for rule_id in row.pop("rule_ids"):
+                matches[rule_id].append(row)
         return matches
 
     def _candidate_owners(self):
@@ -533,22 +663,14 @@ class SalesHandoverRule(models.Model):
             return dict(current_owner)
         users = self._candidate_owners()
         if not users:
-            self._report_problem(
-                _(
-                    "No one can receive the %(count)s matching client(s): the rule has no active new owner "
-                    "in its company and its target sales team has no farmer. Clients were left as they are.",
-                    count=len(client_ids),
-                )
-            )
             return None
         if self.assign_method == "round_robin":
+            # From the last owner given by the last run (recorded by the run, not here).
             ids = users.ids
             start = (
                 ids.index(self.last_assigned_user_id.id) + 1 if self.last_assigned_user_id.id in ids else 0
             )
-            owners = {client_id: ids[(start + i) % len(ids)] for i, client_id in enumerate(client_ids)}
-            self.sudo().last_assigned_user_id = owners[client_ids[-1]]
-            return owners
+            return {client_id: ids[(start + i) % len(ids)] for i, client_id in enumerate(client_ids)}
         missing = [user_id for user_id in users.ids if user_id not in load]
         if missing:
             load.update(self._owned_clients(missing))

@@ -12,3 +12,5 @@ from . import test_multi_company
 from . import test_hostile_input
 from . import test_territory
 from . import test_matrix
+from . import test_client_filter
+from . import test_nightly_run

@@ -74,7 +74,7 @@ class TestConcurrency(TransactionCase):
     def _run(self, env):
         """The scheduled action's own code path, committing as in production."""
         rule = env["sales.handover.rule"].browse(self.rule_id)
-        return rule._run_handover(rule, commit=True)
+        return rule._run_handover(commit=True)
 
     def _state(self):
         with self._env() as env:

@@ -16,7 +16,7 @@ class TestHandoverCriteria(SalesRolesCase):
 
     def _matches(self, rule, clients):
         """The clients among ``clients`` that ``rule`` would move now."""
-        moves = self.Rule._plan_handovers(rule)
+        moves = rule._plan_handovers().moves
         return {move.client_id for move in moves} & set(clients.ids)
 
     def _keep_rule(self, conditions, **vals):
@@ -81,7 +81,7 @@ class TestHandoverCriteria(SalesRolesCase):
         self._order(other, amount=599.98, pricelist_id=pricelist.id)  # 299.99
         rule = self._keep_rule([{"criterion": "sales_total", "min_amount": 300}])
         self.assertEqual(self._matches(rule, client | other), {client.id})
-        (move,) = [m for m in self.Rule._plan_handovers(rule) if m.client_id == client.id]
+        (move,) = [m for m in rule._plan_handovers().moves if m.client_id == client.id]
         self.assertEqual(move.sales_total, 300.0)
         self.assertEqual(move.order_count, 2)
 

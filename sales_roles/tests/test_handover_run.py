@@ -210,7 +210,7 @@ class TestHandoverRun(SalesRolesCase):
     def test_user_change_wins_over_the_plan(self):
         client = self._won_client("Contested")
         rule = self._third_order_rule()
-        moves = self.Rule._plan_handovers(rule)
+        moves = rule._plan_handovers().moves
         self.assertEqual(len(moves), 1)
         client.user_id = self.hunter_2  # a user reassigns it meanwhile
         applied = self.env["sales.handover"]._apply_moves(moves)
@@ -229,7 +229,7 @@ class TestHandoverRun(SalesRolesCase):
         def fail_on_second_batch(handovers, moves, **kwargs):
             calls.append(len(moves))
             if len(calls) == 2:
-                raise RuntimeError("the server died")
+                raise MemoryError("the server died")
             return original(handovers, moves, **kwargs)
 
         # unittest's assertRaises: Odoo's wraps the block in a savepoint and
@@ -238,7 +238,7 @@ class TestHandoverRun(SalesRolesCase):
             patch.object(sales_handover_rule, "BATCH_SIZE", 2),
             patch.object(Handover, "_apply_moves", fail_on_second_batch),
         ):
-            with unittest.TestCase.assertRaises(self, RuntimeError):
+            with unittest.TestCase.assertRaises(self, MemoryError):
                 self.Rule._cron_run_handover()
         moved = [c for c in clients if c.sales_lifecycle_state == "regular"]
         self.assertEqual(len(moved), 2, "the first batch is applied")
@@ -263,14 +263,14 @@ class TestHandoverRun(SalesRolesCase):
         self.env.flush_all()
         self.env.invalidate_all()
         with self.assertQueryCount(__system__=15):
-            moves = self.Rule._plan_handovers(rule)
+            moves = rule._plan_handovers().moves
         self.assertEqual(len(moves), 5)
         for i in range(45):
             self._won_client(f"Large {i}")
         self.env.flush_all()
         self.env.invalidate_all()
         with self.assertQueryCount(__system__=15):
-            moves = self.Rule._plan_handovers(rule)
+            moves = rule._plan_handovers().moves
         self.assertEqual(len(moves), 50)
 
     def test_owner_load_has_its_index(self):
@@ -282,17 +282,53 @@ class TestHandoverRun(SalesRolesCase):
         self.assertIn("(user_id) WHERE", definition)
         self.assertIn("sales_lifecycle_state", definition)
 
-    def test_preview_moves_nothing(self):
+    def _row_version(self, record):
+        """The physical row of ``record``: any UPDATE of it, even to the same values, changes it."""
+        self.env.flush_all()
+        self.env.cr.execute(f'SELECT ctid::text FROM "{record._table}" WHERE id = %s', [record.id])
+        return self.env.cr.fetchone()[0]
+
+    def test_preview_changes_nothing(self):
         client = self._won_client("Preview me")
-        rule = self._third_order_rule()
-        action = rule.action_preview()
-        self.assertEqual(action["res_model"], "res.partner")
-        self.assertEqual(action["domain"], [("id", "in", [client.id])])
-        proposed = client.with_context(**action["context"])
-        self.assertIn(proposed.handover_preview_user_id, self.farmer | self.farmer_2)
-        self.assertEqual(proposed.handover_preview_order_count, 3)
+        farmers = (self.farmer | self.farmer_2).sorted("id")
+        rule = self._third_order_rule(assign_method="round_robin", target_user_ids=[(6, 0, farmers.ids)])
+        rows = (self._row_version(rule), self._row_version(client))
+        proposed = []
+        for _i in range(3):
+            action = rule.with_user(self.farmer).action_preview()
+            lines = self.env[action["res_model"]].with_user(self.farmer).search(action["domain"])
+            self.assertEqual(lines.partner_id, client)
+            self.assertEqual((lines.order_count, lines.sales_total), (3, 300.0))
+            self.assertEqual(lines.user_id, self.hunter)
+            proposed.append(lines.to_user_id)
+        self.assertEqual(proposed, [farmers[0]] * 3, "previewing again does not turn the round robin")
+        self.assertEqual((self._row_version(rule), self._row_version(client)), rows, "nothing written")
+        self.assertFalse(rule.last_assigned_user_id)
         self.assertEqual(client.sales_lifecycle_state, "new")
         self.assertFalse(client.handover_ids)
+        self.Rule._cron_run_handover()
+        self.assertEqual(client.user_id, farmers[0], "the run gives the client to the proposed owner")
+
+    def test_preview_shows_why_a_rule_cannot_run(self):
+        empty_team = self.env["crm.team"].create({"name": "Nobody", "member_ids": [(6, 0, self.hunter.ids)]})
+        client = self._won_client("Orphan")
+        rule = self._third_order_rule(target_team_id=empty_team.id)
+        action = rule.action_preview()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn("No one can receive", action["params"]["message"])
+        lines = self.env[action["params"]["next"]["res_model"]].search(action["params"]["next"]["domain"])
+        self.assertFalse(lines, "nobody to propose")
+        self.assertFalse(rule.last_run_message, "a preview does not write on the rule")
+        self.assertEqual(client.user_id, self.hunter)
+
+    def test_preview_of_many_clients_opens_a_list_not_their_ids(self):
+        clients = [self._won_client(f"Many {i}") for i in range(30)]
+        rule = self._third_order_rule()
+        action = rule.action_preview()
+        self.assertEqual(len(action["domain"]), 1, "a domain on the preview, not a list of clients")
+        lines = self.env[action["res_model"]].search(action["domain"])
+        self.assertEqual(set(lines.partner_id.ids), {client.id for client in clients})
+        self.assertIn("30", action["name"])
 
     def test_run_now_for_administrators(self):
         client = self._won_client("Now")

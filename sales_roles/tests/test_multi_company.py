@@ -1,4 +1,6 @@
-from odoo import Command
+from datetime import timedelta
+
+from odoo import Command, fields
 from odoo.tests import new_test_user, tagged
 
 from .common import SalesRolesCase
@@ -38,7 +40,7 @@ class TestMultiCompany(SalesRolesCase):
         for client in (cls.client_a, cls.shared):
             for _i in range(2):
                 cls._order(client, amount=100)
-        pricelist_b = cls.env["product.pricelist"].create(
+        cls.pricelist_b = pricelist_b = cls.env["product.pricelist"].create(
             {"name": "EUR", "currency_id": eur.id, "company_id": cls.company_b.id}
         )
         for _i in range(2):
@@ -74,6 +76,52 @@ class TestMultiCompany(SalesRolesCase):
         self.assertEqual(handover_b.company_id, self.company_b)
         self.assertEqual(handover_b.currency_id.name, "EUR")
         self.assertEqual(handover_b.sales_total, 200.0, "measured in B's currency")
+
+    def _order_in_b(self, client, days_ago=0):
+        order = self._order(
+            client,
+            amount=100,
+            company_id=self.company_b.id,
+            pricelist_id=self.pricelist_b.id,
+            user=self.hunter,
+        )
+        order.date_order = fields.Datetime.now() - timedelta(days=days_ago)
+        return order
+
+    def test_a_shared_client_buying_from_both_companies_is_left_to_people(self):
+        """A client without company buying from A and B: neither company's rules decide
+        for the other (B's dormant rule would not see A's orders, B's handover rule would
+        give A's client to B's farmers)."""
+        self.shared.sales_lifecycle_state = "regular"
+        self._order_in_b(self.shared, days_ago=200)
+        self._rule(
+            [{"criterion": "inactivity", "inactivity_days": 90}],
+            name="B: dormant after 90 days",
+            company_id=self.company_b.id,
+            from_state="regular",
+            to_state="dormant",
+            assign_method="keep",
+        )
+        self._rule(
+            [{"criterion": "order_count", "min_count": 1}],
+            name="A: regular → key",
+            company_id=self.company_a.id,
+            from_state="regular",
+            to_state="key",
+            assign_method="keep",
+        )
+        self.env["sales.handover.rule"]._cron_run_handover()
+        self.assertEqual(self.shared.sales_lifecycle_state, "regular", "it buys every week in A")
+        self.assertFalse(self.shared.handover_ids)
+
+    def test_a_shared_client_buying_from_one_company_follows_its_rules(self):
+        only_b = self._client("Shared, buys from B")
+        self._order_in_b(only_b)
+        self._order_in_b(only_b)
+        self.env["sales.handover.rule"]._cron_run_handover()
+        self.assertEqual(only_b.handover_ids.rule_id, self.rule_b, "B's rule, in B's currency")
+        self.assertEqual(only_b.user_id, self.farmer_b)
+        self.assertEqual(self.shared.handover_ids.rule_id, self.rule_a, "A's shared client stays A's")
 
     def test_user_of_both_companies_sees_each_only_when_selected(self):
         Rule = self.env["sales.handover.rule"].with_user(self.both)

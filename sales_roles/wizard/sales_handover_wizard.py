@@ -49,15 +49,16 @@ class SalesHandoverWizard(models.TransientModel):
         figures = self._measure(clients)
         moves = [
             Move(
-                client.id,
-                False,
-                client.user_id.id,
-                self.user_id.id,
-                client.sales_lifecycle_state,
-                self.to_state or client.sales_lifecycle_state,
-                False,
-                *figures.get(client.id, (0, 0.0)),
-                (client.company_id or self.env.company).id,
+                client_id=client.id,
+                rule_id=False,
+                from_user_id=client.user_id.id,
+                to_user_id=self.user_id.id,
+                from_state=client.sales_lifecycle_state,
+                to_state=self.to_state or client.sales_lifecycle_state,
+                team_id=False,
+                order_count=figures.get(client.id, (0, 0.0))[0],
+                sales_total=figures.get(client.id, (0, 0.0))[1],
+                company_id=(client.company_id or self.env.company).id,
             )
             for client in clients
             if client.user_id != self.user_id

@@ -170,7 +170,7 @@ def step_cron(env, _repeat):
 def step_write(env, _repeat):
     """e) the same clients as c), their new owner written with a plain ORM write,
     in batches of the same size committed the same way."""
-    from odoo.addons.sales_roles.models.sales_handover_rule import BATCH_SIZE
+    from odoo.addons.sales_roles.models.sales_handover_engine import BATCH_SIZE
 
     moves = active_rules(env)._plan_handovers().moves
     env.cr.commit()

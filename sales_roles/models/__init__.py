@@ -8,5 +8,6 @@ from . import product_template
 from . import sale_order
 from . import sales_handover
 from . import sales_handover_condition
+from . import sales_handover_engine
 from . import sales_handover_rule
 from . import res_config_settings

@@ -62,6 +62,41 @@ class SaleOrder(models.Model):
                 order.sales_territory_id = territory
 
     @api.model
+    def _confirmed_orders_sql(self, company_ids=None, client_ids=None):
+        """SQL of the confirmed orders, one row each: ``client_id`` (the commercial
+        partner who bought, through any of its contacts), ``order_id``,
+        ``company_id``, ``user_id``, ``date_order`` and ``amount``, the untaxed
+        amount in the company currency (as sale.report converts it; an order
+        without a rate counts at par).
+
+        The one definition of "a client's confirmed orders" that the handover
+        rules, the handovers' figures and the reports share.
+
+        :param list company_ids: only the orders of these companies
+        :param list client_ids: only the orders of these commercial partners
+        """
+        conditions = [SQL("so.state = 'sale'")]
+        if company_ids is not None:
+            conditions.append(SQL("so.company_id = ANY(%s)", list(company_ids)))
+        if client_ids is not None:
+            conditions.append(SQL("customer.commercial_partner_id = ANY(%s)", list(client_ids)))
+        return SQL(
+            """
+            SELECT customer.commercial_partner_id AS client_id,
+                   so.id AS order_id,
+                   so.company_id,
+                   so.user_id,
+                   so.date_order,
+                   so.amount_untaxed
+                     / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0 ELSE so.currency_rate END AS amount
+              FROM sale_order so
+              JOIN res_partner customer ON customer.id = so.partner_id
+             WHERE %s
+            """,
+            SQL(" AND ").join(conditions),
+        )
+
+    @api.model
     def _first_confirmed_orders_sql(self):
         """SQL of each client's first confirmed order (the one that won it):
         (client_id, order_id, date_order, user_id, company_id), one row per
@@ -69,15 +104,9 @@ class SaleOrder(models.Model):
         hunter conversion report."""
         return SQL(
             """
-            SELECT DISTINCT ON (customer.commercial_partner_id)
-                   customer.commercial_partner_id AS client_id,
-                   sale_order.id AS order_id,
-                   sale_order.date_order,
-                   sale_order.user_id,
-                   sale_order.company_id
-              FROM sale_order
-              JOIN res_partner customer ON customer.id = sale_order.partner_id
-             WHERE sale_order.state = 'sale'
-          ORDER BY customer.commercial_partner_id, sale_order.date_order, sale_order.id
-            """
+            SELECT DISTINCT ON (o.client_id) o.client_id, o.order_id, o.date_order, o.user_id, o.company_id
+              FROM (%s) o
+          ORDER BY o.client_id, o.date_order, o.order_id
+            """,
+            self._confirmed_orders_sql(),
         )

@@ -1,32 +1,35 @@
-from dateutil.relativedelta import relativedelta
-
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL, format_amount
 
-CRITERIA = [
-    ("order_count", "Number of Orders"),
-    ("sales_total", "Sales Total"),
-    ("product_purchased", "Product Purchased"),
-    ("min_order_amount", "Minimum Order Amount over a Period"),
-    ("inactivity", "No Order for a Number of Days"),
-]
+from .handover_criteria import CRITERIA, MAX_MONTHS
 
-# Limits that keep dates and amounts within what PostgreSQL and Python handle.
-MAX_COUNT = 1_000_000
-MAX_AMOUNT = 10**15
-MAX_MONTHS = 1200
-MAX_DAYS = 36_500
+# What a condition is made of: its description and its checks depend on them.
+CONDITION_FIELDS = (
+    "criterion",
+    "min_count",
+    "min_amount",
+    "period_months",
+    "product_ids",
+    "product_categ_ids",
+    "inactivity_days",
+)
 
 
 class SalesHandoverCondition(models.Model):
+    """One condition of a handover rule; its criterion (see handover_criteria.py)
+    says which fields it uses, how it reads and how it is evaluated."""
+
     _name = "sales.handover.condition"
     _description = "Handover Rule Condition"
     _order = "rule_id, sequence, id"
 
     rule_id = fields.Many2one("sales.handover.rule", required=True, index=True, ondelete="cascade")
     sequence = fields.Integer(default=10)
-    criterion = fields.Selection(CRITERIA, required=True, default="order_count")
+    criterion = fields.Selection(
+        [(criterion.key, criterion.label) for criterion in CRITERIA.values()],
+        required=True,
+        default="order_count",
+    )
     min_count = fields.Integer(
         string="Minimum Orders",
         default=1,
@@ -50,69 +53,26 @@ class SalesHandoverCondition(models.Model):
     )
     inactivity_days = fields.Integer(string="Days without Order")
     description = fields.Char(compute="_compute_description", string="Condition")
+    # The fields the criterion uses, for the form to show only those.
+    criterion_fields = fields.Char(compute="_compute_criterion_fields")
 
-    @api.depends(
-        "criterion",
-        "min_count",
-        "min_amount",
-        "period_months",
-        "product_ids",
-        "product_categ_ids",
-        "inactivity_days",
-    )
+    @api.depends(*CONDITION_FIELDS)
     def _compute_description(self):
         for condition in self:
-            condition.description = condition._describe()
+            condition.description = condition._criterion().describe(condition) if condition.criterion else ""
 
-    def _describe(self):
-        self.ensure_one()
-        amount = format_amount(
-            self.env, self.min_amount or 0.0, self.currency_id or self.env.company.currency_id
-        )
-        months = self.period_months
-        if self.criterion == "order_count":
-            if months:
-                return _(
-                    "At least %(count)s confirmed orders in the last %(months)s months",
-                    count=self.min_count,
-                    months=months,
-                )
-            return _("At least %(count)s confirmed orders", count=self.min_count)
-        if self.criterion == "sales_total":
-            if months:
-                return _(
-                    "Sales of at least %(amount)s in the last %(months)s months", amount=amount, months=months
-                )
-            return _("Sales of at least %(amount)s", amount=amount)
-        if self.criterion == "product_purchased":
-            names = (self.product_ids.mapped("display_name") + self.product_categ_ids.mapped("display_name"))[
-                :5
-            ]
-            return _("Bought one of: %(products)s", products=", ".join(names) or "-")
-        if self.criterion == "min_order_amount":
-            return _(
-                "Every order of the last %(months)s months (at least %(count)s) is at least %(amount)s",
-                months=months,
-                count=self.min_count,
-                amount=amount,
+    @api.depends("criterion")
+    def _compute_criterion_fields(self):
+        for condition in self:
+            condition.criterion_fields = (
+                ",".join(condition._criterion().fields) if condition.criterion else ""
             )
-        if self.criterion == "inactivity":
-            return _("No confirmed order for %(days)s days", days=self.inactivity_days)
-        return ""
 
     # ------------------------------------------------------------
     # CONSTRAINTS
     # ------------------------------------------------------------
 
-    @api.constrains(
-        "criterion",
-        "min_count",
-        "min_amount",
-        "period_months",
-        "product_ids",
-        "product_categ_ids",
-        "inactivity_days",
-    )
+    @api.constrains(*CONDITION_FIELDS)
     def _check_thresholds(self):
         for condition in self:
             error = condition._threshold_error()
@@ -130,110 +90,29 @@ class SalesHandoverCondition(models.Model):
 
     def _threshold_error(self):
         self.ensure_one()
-        criterion = self.criterion
         if not 0 <= self.period_months <= MAX_MONTHS:
             return _("the period must be between 0 and %(max)s months.", max=MAX_MONTHS)
-        if criterion in ("order_count", "min_order_amount") and not 1 <= self.min_count <= MAX_COUNT:
-            return _("the minimum number of orders must be between 1 and %(max)s.", max=MAX_COUNT)
-        if criterion in ("sales_total", "min_order_amount") and not 0 < self.min_amount <= MAX_AMOUNT:
-            return _("the minimum amount must be greater than 0 (and at most %(max)s).", max=MAX_AMOUNT)
-        if criterion == "min_order_amount" and not self.period_months:
-            return _("set the period, in months, over which every order must reach the minimum amount.")
-        if criterion == "product_purchased" and not (self.product_ids or self.product_categ_ids):
-            return _("choose at least one product or product category.")
-        if criterion == "inactivity" and not 1 <= self.inactivity_days <= MAX_DAYS:
-            return _("the number of days without order must be between 1 and %(max)s.", max=MAX_DAYS)
-        return None
+        return self._criterion().threshold_error(self)
 
     # ------------------------------------------------------------
     # EVALUATION
     # ------------------------------------------------------------
 
+    def _criterion(self):
+        self.ensure_one()
+        return CRITERIA[self.criterion]
+
     def _evaluation_sql(self, now):
         """How this condition is evaluated for every candidate client at once.
 
-        The rule engine scans the confirmed orders once for all the rules of a
-        company, grouping them by client; each condition adds its aggregates to
-        that scan and tests them on the client's row.
-
         :param datetime now: the reference time periods are counted back from
-        :return: ``(aggregates, test)``: ``aggregates`` is a list of SQL
-            expressions over the orders ``o`` (``client_id``, ``date_order``,
-            ``amount`` in the company currency) of one client, each selected as
-            ``m.c<condition id>_<index>``; ``test`` is an SQL boolean on the
-            client ``c`` (``id``) and its aggregates ``m``, all NULL when it has
-            no confirmed order
+        :return: ``(aggregates, test)``: ``aggregates`` a dict alias -> SQL aggregate
+            over the confirmed orders ``o`` of one client, ``test`` an SQL boolean
+            on the client ``c`` and its aggregates ``m`` (see handover_criteria.py)
         """
-        self.ensure_one()
-        since = now - relativedelta(months=self.period_months) if self.period_months else None
-        # Without a period, the same aggregate as the engine's own totals (computed once).
-        in_period = SQL(" FILTER (WHERE o.date_order >= %s)", since) if since else SQL()
-        digits = (self.currency_id or self.env.company.currency_id).decimal_places
-        column = SQL.identifier(f"c{self.id}_0")
-        if self.criterion == "order_count":
-            return (
-                [SQL("COUNT(*)%s", in_period)],
-                SQL("COALESCE(m.%s, 0) >= %s", column, self.min_count),
-            )
-        if self.criterion == "sales_total":
-            return (
-                [SQL("SUM(o.amount)%s", in_period)],
-                SQL("ROUND(m.%s, %s) >= %s", column, digits, self.min_amount),
-            )
-        if self.criterion == "product_purchased":
-            # Few orders sell given products: an index scan of their lines, once.
-            return (
-                [],
-                SQL(
-                    """c.id IN (
-                        SELECT customer.commercial_partner_id
-                          FROM sale_order_line line
-                          JOIN sale_order so ON so.id = line.order_id
-                          JOIN res_partner customer ON customer.id = so.partner_id
-                         WHERE so.state = 'sale'
-                           AND so.company_id = %(company)s
-                           AND (line.product_id = ANY(%(products)s)
-                                OR line.product_id IN (
-                                    SELECT product.id
-                                      FROM product_product product
-                                      JOIN product_template template ON template.id = product.product_tmpl_id
-                                     WHERE template.categ_id = ANY(%(categories)s)))
-                    )""",
-                    company=self.rule_id.company_id.id,
-                    products=self.product_ids.ids,
-                    categories=self.env["product.category"]
-                    .sudo()
-                    .search([("id", "child_of", self.product_categ_ids.ids)])
-                    .ids,
-                ),
-            )
-        if self.criterion == "min_order_amount":
-            count, smallest = SQL.identifier(f"c{self.id}_1"), SQL.identifier(f"c{self.id}_2")
-            return (
-                [
-                    SQL("MIN(o.date_order)"),
-                    SQL("COUNT(*)%s", in_period),
-                    SQL("MIN(o.amount)%s", in_period),
-                ],
-                SQL(
-                    "m.%s <= %s AND m.%s >= %s AND ROUND(m.%s, %s) >= %s",
-                    column,
-                    since,
-                    count,
-                    self.min_count,
-                    smallest,
-                    digits,
-                    self.min_amount,
-                ),
-            )
-        if self.criterion == "inactivity":
-            return (
-                [SQL("MAX(o.date_order)")],
-                SQL(
-                    "(m.%s IS NULL OR m.%s < %s)",
-                    column,
-                    column,
-                    now - relativedelta(days=self.inactivity_days),
-                ),
-            )
-        raise ValueError(self.criterion)
+        return self._criterion().evaluation(self, now)
+
+    def _holds_for(self, client, now):
+        """Whether this condition holds for ``client``, the ORM way (one client at a
+        time: the reference the engine's SQL is checked against)."""
+        return self._criterion().holds(self, client, now)

@@ -13,7 +13,7 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, new_test_user, tagged
 
-from odoo.addons.sales_roles.models import sales_handover_rule
+from odoo.addons.sales_roles.models import sales_handover_engine
 
 
 @tagged("post_install", "-at_install")
@@ -100,7 +100,7 @@ class TestConcurrency(TransactionCase):
             return original(handovers, moves, **kwargs)
 
         with (
-            patch.object(sales_handover_rule, "BATCH_SIZE", 2),
+            patch.object(sales_handover_engine, "BATCH_SIZE", 2),
             patch.object(Handover, "_apply_moves", crash_on_third_batch),
             unittest.TestCase.assertRaises(self, MemoryError),
             self._env() as env,
@@ -109,6 +109,8 @@ class TestConcurrency(TransactionCase):
         states, logs = self._state()
         moved = [cid for cid, (state, _user) in states.items() if state == "regular"]
         self.assertEqual(len(moved), 4, "two batches of two were committed before the crash")
+        # nothing half-done: a client is moved exactly when it is logged, and the
+        # others are as they were (owner, state, no log)
         for cid, (state, user_id) in states.items():
             expected = 1 if state == "regular" else 0
             self.assertEqual(logs[cid], expected, "moved exactly when logged")

@@ -1,6 +1,9 @@
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.tests import tagged
+
+from odoo.addons.sales_roles.models.handover_criteria import CRITERIA
 
 from .common import SalesRolesCase
 
@@ -180,3 +183,45 @@ class TestHandoverCriteria(SalesRolesCase):
         rule_b = self._keep_rule([{"criterion": "order_count", "min_count": 1}], company_id=company_b.id)
         # Orders of company A do not count for B's rule, and A's own client is not B's.
         self.assertEqual(self._matches(rule_b, own_client | shared_client), set())
+
+    @freeze_time("2026-06-15 12:00:00")
+    def test_engine_agrees_with_the_orm_reference_of_every_criterion(self):
+        """Each criterion's SQL (all clients at once) against its ORM definition
+        (one client at a time), on clients around every threshold."""
+        category = self.env["product.category"].create({"name": "Flagships"})
+        flagship = self.env["product.product"].create({"name": "Batching Plant", "categ_id": category.id})
+        histories = {
+            "none": [],
+            "one small": [(20, "2026-06-01")],
+            "two recent": [(100, "2026-05-01"), (100, "2026-06-10")],
+            "three old": [(500, "2025-01-01"), (500, "2025-06-01"), (500, "2025-12-01")],
+            "steady": [(50, "2026-01-15"), (100, "2026-04-01"), (150, "2026-06-01")],
+            "dip": [(500, "2026-01-15"), (99.99, "2026-05-01"), (500, "2026-06-01")],
+            "big": [(5000, "2026-03-17 12:00:00")],
+        }
+        clients = self.env["res.partner"]
+        for name, history in histories.items():
+            client = self._client(name, sales_lifecycle_state="new")
+            for amount, date in history:
+                self._order(client, amount=amount, date=date)
+            clients |= client
+        self._order(
+            clients[2], order_line=[(0, 0, {"product_id": flagship.id, "price_unit": 1})], date="2026-06-01"
+        )
+        conditions = [
+            {"criterion": "order_count", "min_count": 2},
+            {"criterion": "order_count", "min_count": 2, "period_months": 3},
+            {"criterion": "sales_total", "min_amount": 300},
+            {"criterion": "sales_total", "min_amount": 200, "period_months": 6},
+            {"criterion": "product_purchased", "product_categ_ids": [(6, 0, category.ids)]},
+            {"criterion": "min_order_amount", "min_amount": 100, "period_months": 3, "min_count": 2},
+            {"criterion": "inactivity", "inactivity_days": 90},
+        ]
+        self.assertEqual({c["criterion"] for c in conditions}, set(CRITERIA), "every criterion is tried")
+        now = fields.Datetime.now()
+        for values in conditions:
+            with self.subTest(**{k: v for k, v in values.items() if k != "product_categ_ids"}):
+                rule = self._keep_rule([values])
+                reference = {c.id for c in clients if rule.condition_ids._holds_for(c, now)}
+                self.assertEqual(self._matches(rule, clients), reference)
+                rule.active = False

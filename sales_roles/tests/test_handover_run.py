@@ -1,10 +1,5 @@
-import unittest
-from unittest.mock import patch
-
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
-
-from odoo.addons.sales_roles.models import sales_handover_rule
 
 from .common import SalesRolesCase
 
@@ -218,43 +213,6 @@ class TestHandoverRun(SalesRolesCase):
         self.assertEqual(client.user_id, self.hunter_2)
         self.assertEqual(client.sales_lifecycle_state, "new")
         self.assertFalse(client.handover_ids)
-
-    def test_failure_mid_run_keeps_done_batches_and_resumes(self):
-        clients = [self._won_client(f"Batch {i}") for i in range(5)]
-        self._third_order_rule()
-        Handover = type(self.env["sales.handover"])
-        original = Handover._apply_moves
-        calls = []
-
-        def fail_on_second_batch(handovers, moves, **kwargs):
-            calls.append(len(moves))
-            if len(calls) == 2:
-                raise MemoryError("the server died")
-            return original(handovers, moves, **kwargs)
-
-        # unittest's assertRaises: Odoo's wraps the block in a savepoint and
-        # would roll back the first batch too.
-        with (
-            patch.object(sales_handover_rule, "BATCH_SIZE", 2),
-            patch.object(Handover, "_apply_moves", fail_on_second_batch),
-        ):
-            with unittest.TestCase.assertRaises(self, MemoryError):
-                self.Rule._cron_run_handover()
-        moved = [c for c in clients if c.sales_lifecycle_state == "regular"]
-        self.assertEqual(len(moved), 2, "the first batch is applied")
-        self.assertEqual(
-            len(self.env["sales.handover"].search([("partner_id", "in", [c.id for c in clients])])), 2
-        )
-        for client in clients:
-            if client in moved:
-                self.assertEqual(len(client.handover_ids), 1)
-            else:
-                self.assertEqual((client.sales_lifecycle_state, client.user_id), ("new", self.hunter))
-                self.assertFalse(client.handover_ids, "nothing half-done")
-        self.Rule._cron_run_handover()
-        for client in clients:
-            self.assertEqual(client.sales_lifecycle_state, "regular")
-            self.assertEqual(len(client.handover_ids), 1, "no duplicate")
 
     def test_evaluation_query_count_does_not_grow(self):
         rule = self._third_order_rule()

@@ -38,9 +38,11 @@ class TestNightlyRun(SalesRolesCase):
         cron, progress = self.cron.with_context(lastcall=self.cron.lastcall)._add_progress()
         if created:
             progress.flush_recordset()
-            self.env.cr.execute("UPDATE ir_cron_progress SET create_date = %s WHERE id = %s", [created, progress.id])
+            self.env.cr.execute(
+                "UPDATE ir_cron_progress SET create_date = %s WHERE id = %s", [created, progress.id]
+            )
             progress.invalidate_recordset(["create_date"])
-        self.Rule.with_context(cron.env.context)._cron_run_handover()
+        self.Rule.with_context(**cron.env.context)._cron_run_handover()
 
     # ------------------------------------------------------------
     # One move per client per run
@@ -78,7 +80,9 @@ class TestNightlyRun(SalesRolesCase):
         created = [now - timedelta(days=1), now - timedelta(hours=2), now - timedelta(hours=1)]
         progresses = Progress.create([{"cron_id": self.cron.id} for _created in created])
         for progress, date in zip(progresses, created, strict=True):
-            self.env.cr.execute("UPDATE ir_cron_progress SET create_date = %s WHERE id = %s", [date, progress.id])
+            self.env.cr.execute(
+                "UPDATE ir_cron_progress SET create_date = %s WHERE id = %s", [date, progress.id]
+            )
         progresses.invalidate_recordset(["create_date"])
         Rule = self.Rule.with_context(lastcall=self.cron.lastcall, ir_cron_progress_id=progresses[-1].id)
         self.assertEqual(Rule._run_started(), created[1], "yesterday's call belongs to the last run")

@@ -171,7 +171,9 @@ def _check_domain(env, domain):
         if operator.lower() in ("any", "not any"):
             _check_domain(env, value)
         elif not _is_plain(value):
-            raise ClientFilterError(env._("the value compared with %(field)s is not a plain value", field=path[:80]))
+            raise ClientFilterError(
+                env._("the value compared with %(field)s is not a plain value", field=path[:80])
+            )
         conditions += 1
     if conditions > MAX_CONDITIONS:
         raise ClientFilterError(env._("it has more than %(max)s conditions", max=MAX_CONDITIONS))

@@ -1,5 +1,7 @@
 from odoo import _, api, fields, models
 
+from ..tools.bulk import copy_records
+
 
 class SalesHandoverPreview(models.TransientModel):
     """What a rule would do now: the clients it matches and their proposed owner.
@@ -58,7 +60,7 @@ class SalesHandoverPreview(models.TransientModel):
             }
         )
         if others:
-            self.env["sales.handover"]._copy_records(
+            copy_records(
                 line,
                 {
                     "partner_id": [move.client_id for move in others],

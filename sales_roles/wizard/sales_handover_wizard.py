@@ -3,7 +3,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..models.res_partner import LIFECYCLE_STATES
-from ..models.sales_handover_rule import Move
+from ..models.sales_handover_engine import Move
 
 
 class SalesHandoverWizard(models.TransientModel):
@@ -110,20 +110,10 @@ class SalesHandoverWizard(models.TransientModel):
         """client id -> (confirmed orders, untaxed total in company currency), one query."""
         self.env.cr.execute(
             SQL(
-                """
-                SELECT customer.commercial_partner_id,
-                       COUNT(*),
-                       SUM(so.amount_untaxed
-                           / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0 ELSE so.currency_rate END)
-                  FROM sale_order so
-                  JOIN res_partner customer ON customer.id = so.partner_id
-                 WHERE so.state = 'sale'
-                   AND so.company_id = ANY(%s)
-                   AND customer.commercial_partner_id = ANY(%s)
-              GROUP BY customer.commercial_partner_id
-                """,
-                self.env.companies.ids,
-                clients.ids,
+                "SELECT o.client_id, COUNT(*), SUM(o.amount) FROM (%s) o GROUP BY o.client_id",
+                self.env["sale.order"]._confirmed_orders_sql(
+                    company_ids=self.env.companies.ids, client_ids=clients.ids
+                ),
             )
         )
         return {client_id: (count, float(total or 0.0)) for client_id, count, total in self.env.cr.fetchall()}

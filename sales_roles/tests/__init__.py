@@ -12,3 +12,4 @@ from . import test_multi_company
 from . import test_hostile_input
 from . import test_territory
 from . import test_matrix
+from . import test_protected_fields

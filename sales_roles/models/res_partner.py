@@ -99,12 +99,17 @@ class ResPartner(models.Model):
     )
     handover_preview_sales_total = fields.Float(compute="_compute_handover_preview", string="Sales Total")
 
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_handover_count(self):
-        counts = dict(
-            self.env["sales.handover"]._read_group(
-                [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+        # As the user: the count is that of the handovers their record rules let them read.
+        Handover = self.env["sales.handover"]
+        counts = {}
+        if Handover.has_access("read"):
+            counts = dict(
+                Handover._read_group(
+                    [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+                )
             )
-        )
         for partner in self:
             partner.handover_count = counts.get(partner.commercial_partner_id, 0)
 

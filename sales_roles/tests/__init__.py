@@ -13,3 +13,4 @@ from . import test_hostile_input
 from . import test_territory
 from . import test_matrix
 from . import test_protected_fields
+from . import test_handover_visibility

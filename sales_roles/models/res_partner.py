@@ -1,7 +1,7 @@
 import json
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column
 
@@ -170,6 +170,20 @@ class ResPartner(models.Model):
         if ("parent_id" in vals or "is_company" in vals) and not self._sales_may_edit_protected():
             self._check_sales_reparenting(vals)
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_handed_over(self):
+        Handover = self.env["sales.handover"].sudo()
+        groups = Handover._read_group([("partner_id", "in", self.ids)], ["partner_id"])
+        handed_over = self.browse(partner.id for (partner,) in groups)
+        if handed_over:
+            raise UserError(
+                _(
+                    "%(clients)s cannot be deleted: their handovers are the audit trail of who owned "
+                    "them. Archive them instead.",
+                    clients=", ".join(handed_over.sudo().mapped("display_name")[:10]),
+                )
+            )
 
     # ------------------------------------------------------------
     # PROTECTED FIELDS (see sales.protected.mixin)

@@ -8,7 +8,7 @@ from collections import namedtuple
 import psycopg2.errors
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, create_index, split_every
 from odoo.tools.safe_eval import datetime as safe_datetime
 from odoo.tools.safe_eval import dateutil as safe_dateutil
@@ -193,6 +193,23 @@ class SalesHandoverRule(models.Model):
                         rule=rule.name,
                     )
                 )
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        groups = self.env["sales.handover"].sudo()._read_group([("rule_id", "in", self.ids)], ["rule_id"])
+        used = self.browse(rule.id for (rule,) in groups)
+        if used:
+            raise UserError(
+                _(
+                    "%(rules)s cannot be deleted: the handover log names the clients they moved. "
+                    "Archive them instead.",
+                    rules=", ".join(used.mapped("name")[:10]),
+                )
+            )
 
     # ------------------------------------------------------------
     # ACTIONS

@@ -219,7 +219,8 @@ class TestProtectedFields(SalesRolesCase):
 
     def test_detaching_a_contact_of_a_client_is_refused(self):
         for user in self.sellers:
-            for vals in ({"parent_id": False}, {"is_company": True}):
+            # company_type is what the form writes; its inverse writes is_company
+            for vals in ({"parent_id": False}, {"is_company": True}, {"company_type": "company"}):
                 with self.subTest(user=user.login, vals=vals):
                     with self.assertRaisesRegex(AccessError, "cannot become a client of its own"):
                         self.key_contact.with_user(user).write(vals)

@@ -48,6 +48,7 @@
         "web.assets_tests": ["sales_roles/static/tests/tours/**/*"],
     },
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }

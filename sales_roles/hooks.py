@@ -1,3 +1,13 @@
+from odoo.tools import SQL
+
+
 def post_init_hook(env):
     """Classify the clients an existing database already has (set-based SQL)."""
     env["res.partner"]._classify_existing_clients()
+
+
+def uninstall_hook(env):
+    """Drop the handover log first: it restricts the deletion of the clients, users
+    and rules it names, and uninstalling deletes the addon's own (demo users and
+    clients, shipped rules) before dropping its tables."""
+    env.cr.execute(SQL("DELETE FROM sales_handover"))

@@ -111,10 +111,17 @@ def test_install_upgrade_uninstall_reinstall(cycle_db):
     assert _module_state() == "installed"
     assert _sql(cycle_db, "SELECT COUNT(*) FROM sales_position WHERE NOT active")[0][0] == 1
 
+    # The handover log restricts deleting what it names, the shipped rules among them:
+    # uninstalling must still remove everything.
     _odoo(
         "shell",
         "--no-http",
-        stdin="env['ir.module.module'].search([('name', '=', 'sales_roles')]).button_immediate_uninstall()\n"
+        stdin="admin = env.ref('base.user_admin')\n"
+        "client = env['res.partner'].create({'name': 'Audited Client', 'is_company': True})\n"
+        "env['sales.handover'].create({'partner_id': client.id, 'from_user_id': admin.id, "
+        "'to_user_id': admin.id, 'from_state': 'new', 'to_state': 'regular', "
+        "'rule_id': env.ref('sales_roles.handover_rule_third_order').id})\n"
+        "env['ir.module.module'].search([('name', '=', 'sales_roles')]).button_immediate_uninstall()\n"
         "env.cr.commit()\n",
     )
     assert _module_state() == "uninstalled"

@@ -1,3 +1,4 @@
+from . import sales_protected_mixin
 from . import sales_position
 from . import res_users
 from . import res_partner

@@ -106,7 +106,9 @@ class OrderCount(Criterion):
 
     def threshold_error(self, condition):
         if not 1 <= condition.min_count <= MAX_COUNT:
-            return condition.env._("the minimum number of orders must be between 1 and %(max)s.", max=MAX_COUNT)
+            return condition.env._(
+                "the minimum number of orders must be between 1 and %(max)s.", max=MAX_COUNT
+            )
         return None
 
     def evaluation(self, condition, now):
@@ -160,9 +162,9 @@ class ProductPurchased(Criterion):
     fields = ("product_ids", "product_categ_ids")
 
     def describe(self, condition):
-        names = (condition.product_ids.mapped("display_name") + condition.product_categ_ids.mapped("display_name"))[
-            :5
-        ]
+        names = (
+            condition.product_ids.mapped("display_name") + condition.product_categ_ids.mapped("display_name")
+        )[:5]
         return condition.env._("Bought one of: %(products)s", products=", ".join(names) or "-")
 
     def threshold_error(self, condition):
@@ -182,7 +184,9 @@ class ProductPurchased(Criterion):
     def evaluation(self, condition, now):
         # Few orders sell given products: an index scan of their lines, once.
         products, categories = self.products(condition)
-        orders = condition.env["sale.order"]._confirmed_orders_sql(company_ids=condition.rule_id.company_id.ids)
+        orders = condition.env["sale.order"]._confirmed_orders_sql(
+            company_ids=condition.rule_id.company_id.ids
+        )
         return (
             {},
             SQL(
@@ -295,7 +299,9 @@ class Inactivity(Criterion):
         last = SQL.identifier(self.alias(condition, "last"))
         return (
             {self.alias(condition, "last"): SQL("MAX(o.date_order)")},
-            SQL("(m.%s IS NULL OR m.%s < %s)", last, last, now - relativedelta(days=condition.inactivity_days)),
+            SQL(
+                "(m.%s IS NULL OR m.%s < %s)", last, last, now - relativedelta(days=condition.inactivity_days)
+            ),
         )
 
     def holds(self, condition, client, now):

@@ -1,10 +1,13 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .sale_order_line import QUOTATION_STATES
 
 
 class ProductCategory(models.Model):
-    _inherit = "product.category"
+    _name = "product.category"
+    _inherit = ["product.category", "sales.protected.mixin"]
+
+    _sales_protected_fields = ("product_manager_id",)
 
     product_manager_id = fields.Many2one(
         "res.users",
@@ -14,7 +17,14 @@ class ProductCategory(models.Model):
         "unless a product or a closer category names its own product manager.",
     )
 
+    @api.model
+    def _prepare_create_values(self, vals_list):
+        vals_list = super()._prepare_create_values(vals_list)
+        self._sales_check_protected_create(vals_list)
+        return vals_list
+
     def write(self, vals):
+        self._sales_check_protected_write(vals)
         result = super().write(vals)
         if {"product_manager_id", "parent_id"} & vals.keys():
             # Quotations follow the new organisation; confirmed orders keep theirs.

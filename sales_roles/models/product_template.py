@@ -1,10 +1,13 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .sale_order_line import QUOTATION_STATES
 
 
 class ProductTemplate(models.Model):
-    _inherit = "product.template"
+    _name = "product.template"
+    _inherit = ["product.template", "sales.protected.mixin"]
+
+    _sales_protected_fields = ("product_manager_id",)
 
     product_manager_id = fields.Many2one(
         "res.users",
@@ -14,7 +17,16 @@ class ProductTemplate(models.Model):
         "Leave empty to use the product manager of its category.",
     )
 
+    @api.model
+    def _prepare_create_values(self, vals_list):
+        # product.product reaches it too: its creation creates the template.
+        vals_list = super()._prepare_create_values(vals_list)
+        self._sales_check_protected_create(vals_list)
+        return vals_list
+
     def write(self, vals):
+        # product.product writes the template's product_manager_id through _inherits.
+        self._sales_check_protected_write(vals)
         result = super().write(vals)
         if {"product_manager_id", "categ_id"} & vals.keys():
             # Quotations follow the new organisation; confirmed orders keep theirs.

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column, create_index
 
@@ -15,13 +15,14 @@ LIFECYCLE_STATES = [
 # loaded assignment counts, on an index of its own (see init()).
 OWNED_CLIENTS_WHERE = "id = commercial_partner_id AND active AND sales_lifecycle_state IN ('regular', 'key')"
 
-# Only Sales Administrators may set these by hand; the addon's own processes
-# (order confirmation, handovers, syncing contacts) write them as superuser.
-ADMIN_ONLY_FIELDS = ("hunter_id", "handover_blocked")
-
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "sales.protected.mixin"]
+
+    # Only Sales Administrators set them by hand; the addon's own processes
+    # (order confirmation, handovers, syncing contacts) write them as superuser.
+    _sales_protected_fields = ("sales_lifecycle_state", "hunter_id", "handover_blocked", "handover_date")
 
     # Lifecycle fields are commercial fields: they are kept on the commercial
     # partner and copied onto its contacts by Odoo's commercial sync, so that
@@ -92,12 +93,17 @@ class ResPartner(models.Model):
     )
     handover_count = fields.Integer(compute="_compute_handover_count", string="Number of Handovers")
 
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_handover_count(self):
-        counts = dict(
-            self.env["sales.handover"]._read_group(
-                [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+        # As the user: the count is that of the handovers their record rules let them read.
+        Handover = self.env["sales.handover"]
+        counts = {}
+        if Handover.has_access("read"):
+            counts = dict(
+                Handover._read_group(
+                    [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+                )
             )
-        )
         for partner in self:
             partner.handover_count = counts.get(partner.commercial_partner_id, 0)
 
@@ -153,38 +159,126 @@ class ResPartner(models.Model):
             "handover_blocked",
         ]
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._check_admin_only_fields(vals)
-        return super().create(vals_list)
+    @api.model
+    def _prepare_create_values(self, vals_list):
+        # Defaults from the context and ir.default are in by now.
+        vals_list = super()._prepare_create_values(vals_list)
+        self._sales_check_protected_create(vals_list)
+        return vals_list
 
     def write(self, vals):
-        self._check_admin_only_fields(vals)
+        self._sales_check_protected_write(vals)
+        if ("parent_id" in vals or "is_company" in vals) and not self._sales_may_edit_protected():
+            self._check_sales_reparenting(vals)
         return super().write(vals)
 
-    def _check_admin_only_fields(self, vals):
-        edited = [name for name in ADMIN_ONLY_FIELDS if name in vals]
-        if not edited or self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
-            return
-        # Writing the value a contact's company already has is Odoo's commercial
-        # sync, not an edit.
-        if self and all(
-            partner.commercial_partner_id != partner
-            and all(
-                partner._fields[name].convert_to_write(partner.commercial_partner_id[name], partner)
-                == vals[name]
-                for name in edited
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_handed_over(self):
+        Handover = self.env["sales.handover"].sudo()
+        groups = Handover._read_group([("partner_id", "in", self.ids)], ["partner_id"])
+        handed_over = self.browse(partner.id for (partner,) in groups)
+        if handed_over:
+            raise UserError(
+                _(
+                    "%(clients)s cannot be deleted: their handovers are the audit trail of who owned "
+                    "them. Archive them instead.",
+                    clients=", ".join(handed_over.sudo().mapped("display_name")[:10]),
+                )
             )
-            for partner in self
-        ):
-            return
-        raise AccessError(
-            _(
-                "Only Sales Administrators can change %(fields)s of a client.",
-                fields=", ".join(self._fields[name].get_description(self.env)["string"] for name in edited),
+
+    # ------------------------------------------------------------
+    # PROTECTED FIELDS (see sales.protected.mixin)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _sales_create_allowed_values(self, vals):
+        """A new partner is a prospect; a contact created under a parent may
+        also carry its commercial partner's values (commercial sync copies
+        them anyway)."""
+        allowed = super()._sales_create_allowed_values(vals)
+        allowed["sales_lifecycle_state"] = {"prospect"}
+        if vals.get("parent_id") and not vals.get("is_company"):
+            client = self.browse(vals["parent_id"]).sudo().commercial_partner_id
+            for name, value in client._sales_values().items():
+                allowed[name].add(value)
+        return allowed
+
+    def _check_sales_reparenting(self, vals):
+        """Refuse a change of parent or of company type that changes the
+        lifecycle data of a client, for users who may not edit it.
+
+        Commercial sync copies the lifecycle data of the new commercial partner
+        onto a partner (as superuser): a client attached to another company
+        would take its state and hunter, and keep them when detached again. A
+        client may join another one only when their lifecycle data are the
+        same, and a contact may become a client of its own only when it carries
+        the plain defaults of a prospect. A contact moving from a client to
+        another only mirrors their data: no client's data change.
+        """
+        defaults = {name: self._sales_normalize(name, False) for name in self._sales_protected_fields}
+        defaults["sales_lifecycle_state"] = "prospect"
+        new_parent = self.browse(vals["parent_id"]) if "parent_id" in vals else None
+        for partner in self.sudo():
+            parent = partner.parent_id if new_parent is None else new_parent.sudo()
+            is_company = vals["is_company"] if "is_company" in vals else partner.is_company
+            client = partner if is_company or not parent else parent.commercial_partner_id
+            if client == partner.commercial_partner_id:
+                continue
+            carried = partner._sales_values()
+            if client == partner:
+                expected, source = defaults, partner.commercial_partner_id
+            elif partner.commercial_partner_id == partner:
+                expected, source = client._sales_values(), client
+            else:
+                continue
+            changed = [name for name in self._sales_protected_fields if carried[name] != expected[name]]
+            if not changed:
+                continue
+            if client == partner:
+                raise AccessError(
+                    _(
+                        "%(partner)s cannot become a client of its own: it would keep the %(fields)s of "
+                        "%(client)s. Only Sales Administrators can do that.",
+                        partner=partner.display_name,
+                        fields=self._sales_field_labels(changed),
+                        client=source.display_name,
+                    )
+                )
+            raise AccessError(
+                _(
+                    "%(partner)s cannot become a contact of %(client)s: its %(fields)s would change. "
+                    "Only Sales Administrators can do that.",
+                    partner=partner.display_name,
+                    fields=self._sales_field_labels(changed),
+                    client=source.display_name,
+                )
             )
-        )
+
+    def _check_sales_merge(self, sources):
+        """Refuse merging ``sources`` into ``self`` when the merge would change the
+        lifecycle data of ``self``, for users who may not edit it.
+
+        Odoo's merge gives the destination, field by field, its own value if set,
+        else the last set value of the sources
+        (``base.partner.merge.automatic.wizard._update_values``).
+        """
+        self.ensure_one()
+        if self._sales_may_edit_protected():
+            return
+        changed = []
+        for name in self._sales_protected_fields:
+            merged = next((partner[name] for partner in (self | sources[::-1]).sudo() if partner[name]), None)
+            if merged is not None and self._sales_normalize(name, merged) != self._sales_values([name])[name]:
+                changed.append(name)
+        if changed:
+            raise AccessError(
+                _(
+                    "Merging into %(partner)s would change its %(fields)s. Choose the client that has "
+                    "this lifecycle as the destination contact, or ask a Sales Administrator.",
+                    partner=self.display_name,
+                    fields=self._sales_field_labels(changed),
+                )
+            )
 
     # ------------------------------------------------------------
     # ACTIONS

@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 from .sales_position import SALES_ROLES
 
@@ -26,3 +27,19 @@ class ResUsers(models.Model):
         # Without a position the role stays what was chosen by hand.
         for user in self.filtered("sales_position_id"):
             user.sales_role = user.sales_position_id.sales_role
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_handovers(self):
+        Handover = self.env["sales.handover"].sudo()
+        users = self.browse()
+        for name in ("from_user_id", "to_user_id"):
+            for (user,) in Handover._read_group([(name, "in", self.ids)], [name]):
+                users |= user
+        if users:
+            raise UserError(
+                _(
+                    "%(users)s cannot be deleted: the handover log names them as owners of clients. "
+                    "Archive them instead.",
+                    users=", ".join(users.mapped("name")[:10]),
+                )
+            )

@@ -5,7 +5,12 @@ from .res_partner import LIFECYCLE_STATES
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "sales.protected.mixin"]
+
+    # Stamped at confirmation by the system; Sales Administrators re-stamp them
+    # with the sales.matrix.recompute.wizard.
+    _sales_protected_fields = ("hunter_id", "sales_lifecycle_state", "sales_territory_id")
 
     # Snapshots taken at confirmation: reports keep crediting the order to the
     # client's situation when it was won, whatever happens to the client later.
@@ -33,6 +38,16 @@ class SaleOrder(models.Model):
         help="The client's territory when the order was confirmed.",
     )
 
+    @api.model
+    def _prepare_create_values(self, vals_list):
+        vals_list = super()._prepare_create_values(vals_list)
+        self._sales_check_protected_create(vals_list)
+        return vals_list
+
+    def write(self, vals):
+        self._sales_check_protected_write(vals)
+        return super().write(vals)
+
     def _action_confirm(self):
         self._stamp_client_lifecycle()
         self._stamp_sales_territory()
@@ -49,8 +64,10 @@ class SaleOrder(models.Model):
             self.env["res.partner"]._mark_as_won(hunter_by_client)
         for order in self:
             client = order.partner_id.commercial_partner_id
-            order.sales_lifecycle_state = client.sales_lifecycle_state
-            order.hunter_id = client.hunter_id
+            # Salespeople confirm orders; the stamp is the system's.
+            order.sudo().write(
+                {"sales_lifecycle_state": client.sales_lifecycle_state, "hunter_id": client.hunter_id.id}
+            )
 
     def _stamp_sales_territory(self):
         """Credit each order to its client's territory (the commercial partner's,
@@ -59,7 +76,7 @@ class SaleOrder(models.Model):
         for order in self:
             territory = order.partner_id.commercial_partner_id.sales_territory_id
             if order.sales_territory_id != territory:
-                order.sales_territory_id = territory
+                order.sudo().sales_territory_id = territory
 
     @api.model
     def _confirmed_orders_sql(self, company_ids=None, client_ids=None):

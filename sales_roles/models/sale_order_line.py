@@ -6,7 +6,12 @@ QUOTATION_STATES = ("draft", "sent")
 
 
 class SaleOrderLine(models.Model):
-    _inherit = "sale.order.line"
+    _name = "sale.order.line"
+    _inherit = ["sale.order.line", "sales.protected.mixin"]
+
+    # Written only by write(): the ORM computes it at create (a readonly
+    # precomputed field is dropped from the create values).
+    _sales_protected_fields = ("product_manager_id",)
 
     # Sales are credited to whoever managed the product when it sold: the
     # value follows the product on quotations and stays as it was at
@@ -36,6 +41,10 @@ class SaleOrderLine(models.Model):
         managers = self.product_id.product_tmpl_id._get_product_managers()
         for line in self:
             line.product_manager_id = managers.get(line.product_id.product_tmpl_id, False)
+
+    def write(self, vals):
+        self._sales_check_protected_write(vals)
+        return super().write(vals)
 
     def _update_product_manager(self):
         """Set each line's manager from its product as of now.

@@ -30,15 +30,19 @@ class SalesHandover(models.Model):
     _order = "date desc, id desc"
     _rec_name = "partner_id"
 
+    # The audit trail outlives nothing it names: clients, owners and rules with
+    # handovers are archived, not deleted (see their ondelete guards).
     partner_id = fields.Many2one(
-        "res.partner", string="Client", required=True, index=True, ondelete="cascade", readonly=True
+        "res.partner", string="Client", required=True, index=True, ondelete="restrict", readonly=True
     )
     from_user_id = fields.Many2one(
-        "res.users", string="Previous Owner", readonly=True, index="btree_not_null"
+        "res.users", string="Previous Owner", readonly=True, index="btree_not_null", ondelete="restrict"
     )
-    to_user_id = fields.Many2one("res.users", string="New Owner", readonly=True, index="btree_not_null")
+    to_user_id = fields.Many2one(
+        "res.users", string="New Owner", readonly=True, index="btree_not_null", ondelete="restrict"
+    )
     rule_id = fields.Many2one(
-        "sales.handover.rule", readonly=True, index="btree_not_null", ondelete="set null"
+        "sales.handover.rule", readonly=True, index="btree_not_null", ondelete="restrict"
     )
     from_state = fields.Selection(LIFECYCLE_STATES, string="Previous State", readonly=True)
     to_state = fields.Selection(LIFECYCLE_STATES, string="New State", readonly=True)

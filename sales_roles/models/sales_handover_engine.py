@@ -127,7 +127,6 @@ class SalesHandoverEngine(models.AbstractModel):
                 )
         return plan
 
-
     def _evaluate(self, now, since, problems):
         """The clients each of these rules (of one company) matches now.
 
@@ -162,7 +161,6 @@ class SalesHandoverEngine(models.AbstractModel):
         for rule in rules:
             matches.update(rule._evaluate(now, since, problems))
         return matches
-
 
     def _evaluate_query(self, now, since):
         company = self.company_id
@@ -272,7 +270,6 @@ class SalesHandoverEngine(models.AbstractModel):
             load[user_id] = count
         return owners
 
-
     def _owned_clients(self, user_ids):
         """user id -> number of regular and key clients they own (one query, on
         the index res.partner's init() makes for it)."""
@@ -330,7 +327,6 @@ class SalesHandoverEngine(models.AbstractModel):
                 break
         self._record_run(moved_per_rule, plan.problems, failures, last_owner)
         return applied
-
 
     def _apply_batch(self, batch, retry):
         """Apply one batch in a savepoint.

@@ -2,7 +2,7 @@ import logging
 import threading
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import client_filter
@@ -155,6 +155,23 @@ class SalesHandoverRule(models.Model):
                         rule=rule.name,
                     )
                 )
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        groups = self.env["sales.handover"].sudo()._read_group([("rule_id", "in", self.ids)], ["rule_id"])
+        used = self.browse(rule.id for (rule,) in groups)
+        if used:
+            raise UserError(
+                _(
+                    "%(rules)s cannot be deleted: the handover log names the clients they moved. "
+                    "Archive them instead.",
+                    rules=", ".join(used.mapped("name")[:10]),
+                )
+            )
 
     # ------------------------------------------------------------
     # ACTIONS

@@ -6,7 +6,9 @@ from ..models.res_partner import LIFECYCLE_STATES
 
 class SalesHunterReport(models.Model):
     """One row per client won by a hunter: when it was won, and whether and when
-    its hunter handed it over. Measures the hunters' conversion."""
+    it was converted (handed over from new client to regular client or key
+    account; a handover keeping it new, e.g. to another hunter, is no
+    conversion). Measures the hunters' conversion."""
 
     _name = "sales.hunter.report"
     _description = "Hunter Conversion Analysis"
@@ -24,7 +26,9 @@ class SalesHunterReport(models.Model):
         string="Won On", readonly=True, help="Date of the client's first confirmed order."
     )
     handover_date = fields.Datetime(
-        string="Handed Over On", readonly=True, help="Date of the client's first handover from its hunter."
+        string="Handed Over On",
+        readonly=True,
+        help="Date of the client's first handover from new client to regular client or key account.",
     )
     handed_over_count = fields.Integer(string="Handed Over", readonly=True, aggregator="sum")
     conversion_rate = fields.Float(
@@ -49,6 +53,7 @@ class SalesHunterReport(models.Model):
                 SELECT partner_id, MIN(date) AS handover_date
                   FROM sales_handover
                  WHERE from_state = 'new'
+                   AND to_state IN ('regular', 'key')
               GROUP BY partner_id
             )
             SELECT client.id AS id,

@@ -14,3 +14,6 @@ from . import test_territory
 from . import test_matrix
 from . import test_client_filter
 from . import test_nightly_run
+from . import test_protected_fields
+from . import test_handover_visibility
+from . import test_audit_trail

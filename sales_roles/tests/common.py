@@ -1,4 +1,11 @@
+from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
+
+SALES_LEVELS = (
+    "sales_team.group_sale_salesman",
+    "sales_team.group_sale_salesman_all_leads",
+    "sales_team.group_sale_manager",
+)
 
 
 class SalesRolesCase(TransactionCase):
@@ -23,6 +30,29 @@ class SalesRolesCase(TransactionCase):
         )
         cls.product = cls.env["product.product"].create(
             {"name": "Pallet of Bricks", "list_price": 100.0, "type": "consu", "taxes_id": [(5, 0, 0)]}
+        )
+
+    @classmethod
+    def _settings_user(cls, login, sales_group="sales_team.group_sale_salesman", **vals):
+        """A user as Settings > Users creates one: the groups of the template user
+        ``base.default_user`` (Contact Creation, Product Creation, ...), with the
+        Sales level an administrator picks instead of the template's (sales_team
+        makes the template a Sales Administrator).
+
+        :param str sales_group: xml id of the Sales level, or False for none
+        """
+        levels = cls.env["res.groups"].browse([cls.env.ref(xmlid).id for xmlid in SALES_LEVELS])
+        groups = cls.env.ref("base.default_user").groups_id - levels
+        if sales_group:
+            groups |= cls.env.ref(sales_group)
+        return cls.env["res.users"].create(
+            {
+                "name": vals.pop("name", login.replace("_", " ").title()),
+                "login": login,
+                "email": f"{login}@example.com",
+                "groups_id": [Command.set(groups.ids)],
+                **vals,
+            }
         )
 
     @classmethod

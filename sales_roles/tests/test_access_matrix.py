@@ -29,16 +29,17 @@ class TestAccessMatrix(SalesRolesCase):
         super().setUpClass()
         company_a = cls.company
         cls.company_b = cls.env["res.company"].create({"name": "Other Company"})
+        # Salespeople and administrators as Settings > Users creates them: with
+        # Contact Creation and Product Creation.
         cls.users = {
             "portal": new_test_user(cls.env, "am_portal", groups="base.group_portal"),
             "internal": new_test_user(cls.env, "am_internal", groups="base.group_user"),
-            "own": new_test_user(cls.env, "am_own", groups="sales_team.group_sale_salesman"),
-            "all": new_test_user(cls.env, "am_all", groups="sales_team.group_sale_salesman_all_leads"),
-            "admin": new_test_user(cls.env, "am_admin", groups="sales_team.group_sale_manager"),
-            "other_company": new_test_user(
-                cls.env,
+            "own": cls._settings_user("am_own", "sales_team.group_sale_salesman"),
+            "all": cls._settings_user("am_all", "sales_team.group_sale_salesman_all_leads"),
+            "admin": cls._settings_user("am_admin", "sales_team.group_sale_manager"),
+            "other_company": cls._settings_user(
                 "am_other",
-                groups="sales_team.group_sale_manager",
+                "sales_team.group_sale_manager",
                 company_id=cls.company_b.id,
                 company_ids=[Command.set(cls.company_b.ids)],
             ),
@@ -49,11 +50,17 @@ class TestAccessMatrix(SalesRolesCase):
         cls.territory = cls.env["sales.territory"].create({"name": "North", "company_id": company_a.id})
         cls.own_client = cls._client("Own client", user_id=cls.users["own"].id, company_id=company_a.id)
         cls.other_client = cls._client("Other's client", user_id=cls.hunter.id, company_id=company_a.id)
-        cls.env["sales.handover.wizard"].create(
-            {"partner_ids": [Command.set(cls.other_client.ids)], "user_id": cls.farmer.id, "reason": "Setup"}
-        ).action_confirm()
+        for client in cls.own_client | cls.other_client:
+            owner = client.user_id
+            cls.env["sales.handover.wizard"].create(
+                {"partner_ids": [Command.set(client.ids)], "user_id": cls.farmer.id, "reason": "Setup"}
+            ).action_confirm()
+            client.user_id = owner  # back to its owner for the wizard cases
+        cls.own_log = cls.own_client.handover_ids
         cls.log = cls.other_client.handover_ids
-        cls.other_client.user_id = cls.hunter  # back to its owner for the wizard cases
+        # A confirmed order of the "own documents" salesperson, stamped by the system.
+        cls.product_a = cls.env["product.product"].create({"name": "Company A's", "company_id": company_a.id})
+        cls.own_order = cls._order(cls.own_client, user=cls.users["own"])
 
     # ------------------------------------------------------------
     # Measuring one cell
@@ -111,17 +118,38 @@ class TestAccessMatrix(SalesRolesCase):
                 self.territory.with_env(env), {"name": "South"}, {"name": "Renamed"}
             ),
             "Handover log": self._crud(
-                self.log.with_env(env), {"partner_id": self.own_client.id}, {"reason": "Forged"}
+                self.own_log.with_env(env), {"partner_id": self.own_client.id}, {"reason": "Forged"}
             ),
         }
+        cells["Read the handover log"] = self._log_access(env)
         own = self._can(lambda: self._hand_over(env, self.own_client))
         others = self._can(lambda: self._hand_over(env, self.other_client))
         cells["Hand over clients"] = "any" if others else "own" if own else "-"
+        cells["Hand over, changing the lifecycle state"] = (
+            "yes" if self._can(lambda: self._hand_over(env, self.own_client, to_state="regular")) else "-"
+        )
+        cells["Hand a client over to yourself"] = (
+            "yes" if self._can(lambda: self._hand_over(env, self.other_client, owner=user)) else "-"
+        )
         cells["Preview a rule"] = "yes" if self._can(rule.action_preview) else "-"
         cells["Run a rule now"] = "yes" if self._can(rule.action_run) else "-"
         cells["Set a client's hunter or exclusion"] = (
             "yes" if self._can(lambda: self.other_client.with_env(env).write({"hunter_id": user.id})) else "-"
         )
+        cells["Set a client's lifecycle state"] = (
+            "yes"
+            if self._can(lambda: self.other_client.with_env(env).write({"sales_lifecycle_state": "key"}))
+            else "-"
+        )
+        cells["Delete a client with handovers"] = (
+            "yes" if self._can(lambda: self.other_client.with_env(env).unlink()) else "-"
+        )
+        cells["Set a product manager"] = (
+            "yes"
+            if self._can(lambda: self.product_a.with_env(env).write({"product_manager_id": user.id}))
+            else "-"
+        )
+        cells["Edit stamped order fields"] = "yes" if self._can(lambda: self._edit_stamps(env)) else "-"
         cells["Sales Matrix"] = self._matrix_access(env)
         cells["Settings"] = (
             "yes"
@@ -132,11 +160,32 @@ class TestAccessMatrix(SalesRolesCase):
         )
         return cells
 
-    def _hand_over(self, env, client):
+    def _hand_over(self, env, client, owner=None, to_state=False):
         wizard = env["sales.handover.wizard"].create(
-            {"partner_ids": [Command.set(client.ids)], "user_id": self.farmer.id, "reason": "Access check"}
+            {
+                "partner_ids": [Command.set(client.ids)],
+                "user_id": (owner or self.farmer).id,
+                "to_state": to_state,
+                "reason": "Access check",
+            }
         )
         wizard.action_confirm()
+
+    def _log_access(self, env):
+        try:
+            logs = env["sales.handover"].search([("id", "in", (self.own_log | self.log).ids)])
+        except AccessError:
+            return "-"
+        return {
+            frozenset(): "none",
+            frozenset(self.own_log.ids): "own",
+            frozenset((self.own_log | self.log).ids): "all",
+        }.get(frozenset(logs.ids), str(logs.ids))
+
+    def _edit_stamps(self, env):
+        order = self.own_order.with_env(env)
+        order.write({"hunter_id": self.hunter.id, "sales_lifecycle_state": "key"})
+        order.order_line.write({"product_manager_id": self.hunter.id})
 
     def _matrix_access(self, env):
         mine = self._order(self.own_client, user=self.users["own"])
@@ -175,7 +224,7 @@ class TestAccessMatrix(SalesRolesCase):
                 with self.subTest(kind=kind, row=row):
                     self.assertIn(row, published, f"row {row!r} missing from CONFIGURE.md")
                     self.assertEqual(cell, published[row][kind])
-        self.assertEqual(len(published), 11)
+        self.assertEqual(len(published), 18)
 
     def test_cell_values_are_documented(self):
         legend = CONFIGURE.read_text()

@@ -1,5 +1,6 @@
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import SalesRolesCase
 
@@ -18,7 +19,7 @@ class TestHandoverWizard(SalesRolesCase):
         contact = self.env["res.partner"].create({"name": "Contact", "parent_id": clients[0].id})
         self._order(clients[0], amount=250)
         wizard = self._wizard(
-            self.farmer,
+            self.manager,
             clients | contact,
             user_id=self.farmer,
             to_state="key",
@@ -78,8 +79,8 @@ class TestHandoverWizard(SalesRolesCase):
 
     def test_nothing_to_change(self):
         client = self._client("Same", user_id=self.farmer.id)
-        with self.assertRaises(UserError):
-            self._wizard(self.farmer, client, user_id=self.farmer, reason="No-op").action_confirm()
+        with self.assertRaisesRegex(UserError, "Nothing to hand over"):
+            self._wizard(self.manager, client, user_id=self.farmer, reason="No-op").action_confirm()
         self.assertFalse(client.handover_ids)
 
     def test_states_must_differ_only_for_rules(self):
@@ -89,3 +90,99 @@ class TestHandoverWizard(SalesRolesCase):
         self.assertEqual(client.handover_ids.from_state, client.handover_ids.to_state)
         with self.assertRaises(ValidationError):
             self.env["sales.handover.rule"].create({"name": "x", "from_state": "new", "to_state": "new"})
+
+    # ------------------------------------------------------------
+    # Who may hand what to whom (issue 11, item 4)
+    # ------------------------------------------------------------
+
+    def _confirm(self, user, clients, **vals):
+        """The wizard as ``user`` through RPC-like create (the form hides ``to_state`` from non-admins)."""
+        return (
+            self.env["sales.handover.wizard"]
+            .with_user(user)
+            .create({"partner_ids": [Command.set(clients.ids)], "reason": "Check", **vals})
+            .action_confirm()
+        )
+
+    def test_salespeople_cannot_hand_clients_to_themselves(self):
+        theirs = self._client("Colleague's", user_id=self.hunter_2.id)
+        seller_all = self._settings_user("hw_seller_all", "sales_team.group_sale_salesman_all_leads")
+        for user in (self.farmer, seller_all):
+            with self.subTest(user=user.login), self.assertRaisesRegex(AccessError, "to yourself"):
+                self._confirm(user, theirs, user_id=user.id)
+        self.assertEqual(theirs.user_id, self.hunter_2)
+        self.assertFalse(theirs.handover_ids, "nothing logged")
+        self._confirm(self.manager, theirs, user_id=self.manager.id)
+        self.assertEqual(theirs.user_id, self.manager, "Sales Administrators may")
+
+    def test_salespeople_cannot_change_the_lifecycle_state(self):
+        mine = self._client("Mine", user_id=self.hunter.id)
+        self._order(mine, user=self.hunter)
+        seller = self._settings_user("hw_seller")
+        mine_too = self._client("Mine too", user_id=seller.id)
+        seller_all = self._settings_user("hw_seller_all", "sales_team.group_sale_salesman_all_leads")
+        for user, client in (
+            (self.hunter, mine),
+            (seller, mine_too),
+            (self.farmer, mine),
+            (seller_all, mine),
+        ):
+            with self.subTest(user=user.login), self.assertRaisesRegex(AccessError, "lifecycle state"):
+                self._confirm(user, client, user_id=self.hunter_2.id, to_state="regular")
+        self.assertEqual((mine | mine_too).mapped("sales_lifecycle_state"), ["new", "prospect"])
+        self.assertFalse((mine | mine_too).handover_ids)
+        # keeping the state is no change
+        self._confirm(self.hunter, mine, user_id=self.hunter_2.id, to_state="new")
+        self.assertEqual(mine.user_id, self.hunter_2)
+        self._confirm(self.manager, mine, user_id=self.farmer.id, to_state="regular")
+        self.assertEqual(mine.sales_lifecycle_state, "regular")
+
+    def test_form_shows_the_new_state_to_administrators_only(self):
+        client = self._client("Form", user_id=self.hunter.id)
+        self.assertNotIn("to_state", self._wizard_view_fields(self.hunter, client))
+        self.assertNotIn("to_state", self._wizard_view_fields(self.farmer, client))
+        self.assertIn("to_state", self._wizard_view_fields(self.manager, client))
+
+    def _wizard_view_fields(self, user, clients):
+        context = {"active_model": "res.partner", "active_ids": clients.ids}
+        return Form(self.env["sales.handover.wizard"].with_user(user).with_context(**context))._view["fields"]
+
+    def test_new_owner_is_an_active_internal_user_of_the_clients_company(self):
+        company_b = self.env["res.company"].create({"name": "Company B"})
+        client = self._client("Client A", user_id=self.hunter.id, company_id=self.company.id)
+        archived = new_test_user(self.env, "hw_archived", groups="sales_team.group_sale_salesman")
+        archived.active = False
+        portal = new_test_user(self.env, "hw_portal", groups="base.group_portal")
+        outsider = new_test_user(
+            self.env,
+            "hw_outsider",
+            groups="sales_team.group_sale_salesman",
+            company_id=company_b.id,
+            company_ids=[Command.set(company_b.ids)],
+        )
+        for user in (self.hunter, self.manager):
+            for owner, message in (
+                (archived, "not an active internal user"),
+                (portal, "not an active internal user"),
+                (outsider, "does not work for the company"),
+            ):
+                with (
+                    self.subTest(user=user.login, owner=owner.login),
+                    self.assertRaisesRegex(UserError, message),
+                ):
+                    self._confirm(user, client, user_id=owner.id)
+        self.assertEqual(client.user_id, self.hunter)
+        self.assertFalse(client.handover_ids)
+        # a client shared by all companies: a user of the current company
+        shared = self._client("Shared", user_id=self.hunter.id, company_id=False)
+        with self.assertRaisesRegex(UserError, "does not work for the company"):
+            self._confirm(self.manager, shared, user_id=outsider.id)
+        self._confirm(self.hunter, shared, user_id=self.hunter_2.id)
+        self.assertEqual(shared.user_id, self.hunter_2)
+        # the same client in company B's hands: its users may take it
+        client_b = self._client("Client B", user_id=self.hunter.id, company_id=company_b.id)
+        self.manager.write({"company_ids": [Command.link(company_b.id)]})
+        self.env["sales.handover.wizard"].with_user(self.manager).with_company(company_b).create(
+            {"partner_ids": [Command.set(client_b.ids)], "user_id": outsider.id, "reason": "Check"}
+        ).action_confirm()
+        self.assertEqual(client_b.user_id, outsider)

@@ -2,6 +2,8 @@ import ast
 
 from freezegun import freeze_time
 
+from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import SalesRolesCase
@@ -42,6 +44,36 @@ class TestDirectorOverview(SalesRolesCase):
         row = self.Report.search([("partner_id", "=", won[0].id)])
         self.assertEqual(row.user_id, self.farmer)
         self.assertEqual(row.sales_lifecycle_state, "regular")
+
+    def _hand_over(self, client, user, to_state=False, as_user=None):
+        self.env["sales.handover.wizard"].with_user(as_user or self.env.user).create(
+            {
+                "partner_ids": [Command.set(client.ids)],
+                "user_id": user.id,
+                "to_state": to_state,
+                "reason": "Check",
+            }
+        ).action_confirm()
+
+    def test_only_new_to_regular_or_key_is_a_conversion(self):
+        with freeze_time("2026-01-10 09:00:00"):
+            won = [self._client(f"Won {i}", user_id=self.hunter.id) for i in range(5)]
+            for client in won:
+                self._order(client, user=self.hunter)
+        with freeze_time("2026-01-20 09:00:00"):
+            self._hand_over(won[0], self.hunter_2)  # to another hunter, still a new client
+            self._hand_over(won[1], self.farmer, "dormant")
+            self._hand_over(won[2], self.farmer, "regular")
+            self._hand_over(won[3], self.farmer, "key")
+            # The hunter cannot log a conversion of his own client to himself.
+            for owner in (self.hunter, self.hunter_2):
+                with self.assertRaises(AccessError):
+                    self._hand_over(won[4], owner, "regular", as_user=self.hunter)
+        self.env.flush_all()
+        rows = self.Report.search([("partner_id", "in", [client.id for client in won])])
+        converted = rows.filtered("handed_over_count").partner_id
+        self.assertEqual(converted, won[2] | won[3])
+        self.assertEqual(sum(rows.mapped("handed_over_count")), 2)
 
     def test_own_documents_salesman_sees_own_conversion(self):
         mine = self._client("Mine", user_id=self.hunter.id)

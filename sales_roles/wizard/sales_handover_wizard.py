@@ -91,18 +91,46 @@ class SalesHandoverWizard(models.TransientModel):
         }
 
     def _check_can_hand_over(self, clients):
-        """ "Own documents" salespeople hand over their own clients; "all documents" users any."""
+        """ "Own documents" salespeople hand over their own clients, "all documents"
+        users any; only Sales Administrators hand clients to themselves or change
+        their lifecycle state. The new owner is an active internal user of each
+        client's company (of the current company for a client shared by all)."""
         user = self.env.user
         if not user.has_group("sales_team.group_sale_salesman"):
             raise AccessError(_("Only salespeople can hand clients over."))
-        if user.has_group("sales_team.group_sale_salesman_all_leads"):
-            return
-        foreign = clients.filtered(lambda c: c.user_id != user)
-        if foreign:
-            raise AccessError(
+        if not user.has_group("sales_team.group_sale_manager"):
+            if self.user_id == user:
+                raise AccessError(
+                    _("You cannot hand clients over to yourself: ask a Sales Administrator to do it.")
+                )
+            if self.to_state and any(client.sales_lifecycle_state != self.to_state for client in clients):
+                raise AccessError(
+                    _("Only Sales Administrators can change the lifecycle state of clients by hand.")
+                )
+            if not user.has_group("sales_team.group_sale_salesman_all_leads"):
+                foreign = clients.filtered(lambda c: c.user_id != user)
+                if foreign:
+                    raise AccessError(
+                        _(
+                            "You can only hand over your own clients; these belong to someone else: "
+                            "%(clients)s.",
+                            clients=", ".join(foreign.mapped("display_name")[:10]),
+                        )
+                    )
+        owner = self.user_id.sudo()
+        if not owner.active or owner.share:
+            raise UserError(
+                _("%(user)s is not an active internal user: choose another new owner.", user=owner.name)
+            )
+        outside = clients.filtered(lambda c: (c.company_id or self.env.company) not in owner.company_ids)
+        if outside:
+            raise UserError(
                 _(
-                    "You can only hand over your own clients; these belong to someone else: %(clients)s.",
-                    clients=", ".join(foreign.mapped("display_name")[:10]),
+                    "%(user)s does not work for the company of %(clients)s: choose a new owner of "
+                    "%(company)s.",
+                    user=owner.name,
+                    clients=", ".join(outside.mapped("display_name")[:10]),
+                    company=(outside[0].company_id or self.env.company).name,
                 )
             )
 

@@ -26,6 +26,10 @@ def test_populate_then_bench(smoke_db, dev):
     out = run("populate", "--clients", "2000", "--orders", "20000")
     assert re.search(r"2000 clients \(new \d+, prospect \d+\), 2001 contacts", out), out
     assert re.search(r"sample check passed: \d+ lines, \d+ orders, \d+ partners, \d+ clients", out), out
+    # the Sales Matrix has something to show: product managers and territories
+    assert re.search(
+        r"matrix: [1-9]\d* product managers on [1-9]\d* lines; [1-9]\d* territories, [1-9]", out
+    ), out
 
     out = run("bench", "--repeat", "1", "--sample", "30")
     assert f"Benchmark of {smoke_db}: 2,000 clients, 20,000 orders" in out, out

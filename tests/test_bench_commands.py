@@ -41,3 +41,6 @@ def test_populate_then_bench(smoke_db, dev):
     assert re.search(r"^evaluation queries: \d+ for [\d,]+ clients", out, re.MULTILINE), out
     assert "peak RSS of the scheduled action" in out
     assert "disagree" not in out, "the naive loop and the engine must find the same handovers"
+    assert re.search(
+        r"^Sales Matrix .*: [\d.]+ s, [1-9][\d,]* cells; as a regional manager", out, re.MULTILINE
+    ), out

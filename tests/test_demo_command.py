@@ -12,10 +12,8 @@ import subprocess
 import urllib.request
 from pathlib import Path
 
-import psycopg2
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
 RUN = os.environ.get("SALES_ROLES_RUN")
 # Next to the worktree's own port, so that test runs of several worktrees do not collide.
 PORT = str(int(os.environ.get("SALES_ROLES_HTTP_PORT", "8069")) + 10)
@@ -25,44 +23,18 @@ LIFECYCLE_STATES = {"prospect", "new", "regular", "key", "dormant"}
 pytestmark = pytest.mark.skipif(not RUN, reason="runs inside ./dev test")
 
 
-def _dev(*args, run_dir):
-    env = {
-        **os.environ,
+def _demo_env(run_dir):
+    """./dev in the demo's run folder, on its own port, with the test run's virtualenv."""
+    return {
         "SALES_ROLES_RUN": str(run_dir),
         "SALES_ROLES_VENV": str(Path(RUN) / "venv"),
         "SALES_ROLES_HTTP_PORT": PORT,
     }
-    proc = subprocess.run(
-        [str(ROOT / "dev"), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert proc.returncode == 0, f"./dev {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout
 
 
 def _login_page_status():
     with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/web/login", timeout=30) as response:
         return response.status
-
-
-def _sql(run_dir, query):
-    conn = psycopg2.connect(
-        dbname=DEMO_DB,
-        host=str(run_dir / "pgsock"),
-        port=os.environ.get("SALES_ROLES_PGPORT", "5432"),
-        user="odoo",
-    )
-    try:
-        with conn.cursor() as cr:
-            cr.execute(query)
-            return cr.fetchall()
-    finally:
-        conn.close()
 
 
 def _login(login, password):
@@ -78,7 +50,7 @@ def _login(login, password):
     return (answer.get("result") or {}).get("uid", False)
 
 
-def _check_demo_story(run_dir):
+def _check_demo_story(demo_sql):
     """Clients in every lifecycle state, each won by its first order's salesperson, and
     the handover that `./dev demo` runs once moved some of them."""
     clients = "SELECT id FROM res_partner WHERE is_company AND parent_id IS NULL AND active"
@@ -86,17 +58,16 @@ def _check_demo_story(run_dir):
         "SELECT res_id FROM ir_model_data WHERE module = 'sales_roles' AND model = 'res.partner'"
         f" AND res_id IN ({clients})"
     )
-    assert _sql(run_dir, f"SELECT COUNT(*) FROM ({demo_clients}) c")[0][0] >= 30
+    assert demo_sql(f"SELECT COUNT(*) FROM ({demo_clients}) c")[0][0] >= 30
     states = {
         state
-        for (state,) in _sql(
-            run_dir, f"SELECT sales_lifecycle_state FROM res_partner WHERE id IN ({demo_clients})"
+        for (state,) in demo_sql(
+            f"SELECT sales_lifecycle_state FROM res_partner WHERE id IN ({demo_clients})"
         )
     }
     assert states == LIFECYCLE_STATES
 
-    wrong_hunter = _sql(
-        run_dir,
+    wrong_hunter = demo_sql(
         f"""
         SELECT client.name
           FROM res_partner client
@@ -111,8 +82,7 @@ def _check_demo_story(run_dir):
 
     # The run just made (the demo's past handovers are dated months ago)
     moved = dict(
-        _sql(
-            run_dir,
+        demo_sql(
             "SELECT to_state, COUNT(*) FROM sales_handover"
             " WHERE trigger = 'auto' AND date > NOW() AT TIME ZONE 'UTC' - INTERVAL '1 day'"
             " GROUP BY to_state",
@@ -121,7 +91,7 @@ def _check_demo_story(run_dir):
     assert moved.get("regular", 0) >= 1, moved  # hunters' clients to the farmers
     assert moved.get("key", 0) >= 1, moved  # promoted to key account
     assert moved.get("dormant", 0) >= 1, moved  # retention alert
-    assert _sql(run_dir, "SELECT COUNT(*) FROM sales_handover WHERE date < NOW() - INTERVAL '30 days'")[0][0]
+    assert demo_sql("SELECT COUNT(*) FROM sales_handover WHERE date < NOW() - INTERVAL '30 days'")[0][0]
 
     # The demo users log in with their login as password.
     for login in ("hunter1", "farmer1", "kam", "pm1", "regional"):
@@ -130,30 +100,33 @@ def _check_demo_story(run_dir):
 
 
 @pytest.fixture
-def run_dir():
+def run_dir(dev):
     # Inside the test run folder: the cluster belongs to the postgres system user,
     # who must be able to reach it (pytest's tmp_path is private to root).
     path = Path(RUN) / "demo-check"
     subprocess.run(["rm", "-rf", str(path)], check=True)
     path.mkdir(mode=0o755)
     yield path
-    _dev("stop", run_dir=path)
+    dev("stop", env=_demo_env(path))
     subprocess.run(["rm", "-rf", str(path)], check=True)
 
 
-def test_demo_twice_then_stop(run_dir):
-    out = _dev("demo", run_dir=run_dir)
+def test_demo_twice_then_stop(run_dir, dev, sql):
+    def demo_dev(*args):
+        return dev(*args, env=_demo_env(run_dir)).stdout
+
+    out = demo_dev("demo")
     assert f"http://localhost:{PORT}" in out
     assert "running the nightly handover once" in out
     assert _login_page_status() == 200
     pid = int((run_dir / "odoo.pid").read_text())
-    _check_demo_story(run_dir)
+    _check_demo_story(lambda query: sql(DEMO_DB, query, host=run_dir / "pgsock"))
 
-    out = _dev("demo", run_dir=run_dir)  # reuses what exists
+    out = demo_dev("demo")  # reuses what exists
     assert "already running" in out
     assert _login_page_status() == 200
 
-    _dev("stop", run_dir=run_dir)
+    demo_dev("stop")
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     with pytest.raises(OSError):

@@ -12,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 CONF = os.environ.get("SALES_ROLES_CONF")
@@ -25,34 +24,14 @@ PROBLEM = re.compile(r"^\S+ \S+ \d+ (WARNING|ERROR|CRITICAL) ", re.MULTILINE)
 pytestmark = pytest.mark.skipif(not (CONF and BASE_DB), reason="needs the cluster of ./dev test")
 
 
-def _conf(key):
-    for line in Path(CONF).read_text().splitlines():
-        name, _sep, value = line.partition("=")
-        if name.strip() == key:
-            return value.strip()
-    raise KeyError(key)
+@pytest.fixture(scope="module")
+def odoo_bin(odoo_conf):
+    """``odoo_bin(*args, stdin=None)``: odoo-bin on the scratch database; returns its
+    log, failing on any warning."""
+    return lambda *args, stdin=None: _odoo(odoo_conf["path"], *args, stdin=stdin)
 
 
-def _connect(dbname):
-    conn = psycopg2.connect(
-        dbname=dbname, host=_conf("db_host"), port=_conf("db_port"), user=_conf("db_user")
-    )
-    conn.autocommit = True
-    return conn
-
-
-def _sql(dbname, query, params=None):
-    conn = _connect(dbname)  # not `with conn`: it would open a transaction
-    try:
-        with conn.cursor() as cr:
-            cr.execute(query, params)
-            return cr.fetchall() if cr.description else None
-    finally:
-        conn.close()
-
-
-def _odoo(*args, stdin=None):
-    """Run odoo-bin on the scratch database; return its log, failing on any warning."""
+def _odoo(conf, *args, stdin=None):
     log = RUN / f"{CYCLE_DB}.log"
     log.unlink(missing_ok=True)
     subcommand = [args[0]] if args and not args[0].startswith("-") else []
@@ -63,7 +42,7 @@ def _odoo(*args, stdin=None):
             f"{ODOO_SRC}/odoo-bin",
             *subcommand,
             "-c",
-            CONF,
+            conf,
             "-d",
             CYCLE_DB,
             f"--logfile={log}",
@@ -82,17 +61,12 @@ def _odoo(*args, stdin=None):
     return text
 
 
-def _module_state():
-    rows = _sql(CYCLE_DB, "SELECT state FROM ir_module_module WHERE name = 'sales_roles'")
-    return rows[0][0] if rows else None
-
-
 @pytest.fixture(scope="module")
-def cycle_db():
-    _sql("postgres", f'DROP DATABASE IF EXISTS "{CYCLE_DB}" WITH (FORCE)')
-    _sql("postgres", f'CREATE DATABASE "{CYCLE_DB}" TEMPLATE "{BASE_DB}"')
+def cycle_db(sql):
+    sql("postgres", f'DROP DATABASE IF EXISTS "{CYCLE_DB}" WITH (FORCE)')
+    sql("postgres", f'CREATE DATABASE "{CYCLE_DB}" TEMPLATE "{BASE_DB}"')
     yield CYCLE_DB
-    _sql("postgres", f'DROP DATABASE IF EXISTS "{CYCLE_DB}" WITH (FORCE)')
+    sql("postgres", f'DROP DATABASE IF EXISTS "{CYCLE_DB}" WITH (FORCE)')
 
 
 def test_test_database_install_log_is_clean():
@@ -101,19 +75,23 @@ def test_test_database_install_log_is_clean():
     assert not PROBLEM.search(log), PROBLEM.search(log)
 
 
-def test_install_upgrade_uninstall_reinstall(cycle_db):
-    _odoo("-i", "sales_roles", "--stop-after-init")
+def test_install_upgrade_uninstall_reinstall(cycle_db, odoo_bin, sql):
+    def _module_state():
+        rows = sql(cycle_db, "SELECT state FROM ir_module_module WHERE name = 'sales_roles'")
+        return rows[0][0] if rows else None
+
+    odoo_bin("-i", "sales_roles", "--stop-after-init")
     assert _module_state() == "installed"
-    assert _sql(cycle_db, "SELECT COUNT(*) FROM sales_position")[0][0] == 11
+    assert sql(cycle_db, "SELECT COUNT(*) FROM sales_position")[0][0] == 11
     # Upgrading keeps data the user changed in noupdate records.
-    _sql(cycle_db, "UPDATE sales_position SET active = false WHERE id = (SELECT MIN(id) FROM sales_position)")
-    _odoo("-u", "sales_roles", "--stop-after-init")
+    sql(cycle_db, "UPDATE sales_position SET active = false WHERE id = (SELECT MIN(id) FROM sales_position)")
+    odoo_bin("-u", "sales_roles", "--stop-after-init")
     assert _module_state() == "installed"
-    assert _sql(cycle_db, "SELECT COUNT(*) FROM sales_position WHERE NOT active")[0][0] == 1
+    assert sql(cycle_db, "SELECT COUNT(*) FROM sales_position WHERE NOT active")[0][0] == 1
 
     # The handover log restricts deleting what it names, the shipped rules among them:
     # uninstalling must still remove everything.
-    _odoo(
+    odoo_bin(
         "shell",
         "--no-http",
         stdin="admin = env.ref('base.user_admin')\n"
@@ -138,8 +116,8 @@ def test_install_upgrade_uninstall_reinstall(cycle_db):
         "NOT EXISTS (SELECT 1 FROM ir_act_window a WHERE 'ir.actions.act_window,' || a.id = action)",
     }
     for what, query in leftovers.items():
-        assert _sql(cycle_db, query) == [], f"uninstall left {what}"
+        assert sql(cycle_db, query) == [], f"uninstall left {what}"
 
-    _odoo("-i", "sales_roles", "--stop-after-init")
+    odoo_bin("-i", "sales_roles", "--stop-after-init")
     assert _module_state() == "installed"
-    assert _sql(cycle_db, "SELECT COUNT(*) FROM sales_handover_rule")[0][0] == 5
+    assert sql(cycle_db, "SELECT COUNT(*) FROM sales_handover_rule")[0][0] == 5

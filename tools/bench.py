@@ -8,7 +8,10 @@ ir.cron's own job loop, committing between batches as in production, on a
 throwaway copy of the database; d) the per-client ORM loop an integrator
 writes in a server action, on a sample, extrapolated; e) a plain ORM
 write({'user_id': ...}) of the same clients as c), on another copy: the write
-floor. The dataset itself is never changed: run it as often as you like.
+floor. After the table, the Sales Matrix: sale.report by salesperson, product
+manager and territory, read as the administrator and as a regional manager
+(through the record rules). The dataset itself is never changed: run it as
+often as you like.
 """
 
 import argparse
@@ -22,23 +25,18 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from pathlib import Path
 
-from dateutil.relativedelta import relativedelta
+from _common import CLIENTS, autocommit_cursor, command_line, reporter, superuser_env
 
 import odoo
-from odoo import SUPERUSER_ID, api, fields
-from odoo.cli import Command
+from odoo import fields
 from odoo.modules.registry import Registry
 from odoo.tools import SQL, config, split_every
 
 from odoo.addons.base.models.ir_cron import CompletionStatus
 
-HERE = Path(__file__).resolve().parent
-
-
-def say(message, *args):
-    print("[bench] " + (message % args if args else message), file=sys.stderr, flush=True)
+# Standard output carries a step's result, then the table: progress goes to stderr.
+say = reporter("bench", sys.stderr)
 
 
 def peak_rss():
@@ -62,21 +60,21 @@ def active_rules(env):
 
 def floor_query(env, rules):
     """a) per-client metrics (orders, sales total in company currency, last order)
-    of the clients the active rules check, in one hand-written query."""
+    of the clients the active rules check, in one hand-written query over the
+    addon's definition of a client's confirmed orders (sale.order._confirmed_orders_sql)."""
     company = rules.company_id
     return SQL(
         """
-        SELECT client.id, COUNT(so.id), SUM(so.amount_untaxed / so.currency_rate), MAX(so.date_order)
+        SELECT client.id, COUNT(o.order_id), SUM(o.amount), MAX(o.date_order)
           FROM res_partner client
-          LEFT JOIN res_partner customer ON customer.commercial_partner_id = client.id
-          LEFT JOIN sale_order so ON so.partner_id = customer.id AND so.state = 'sale' AND so.company_id = %s
+          LEFT JOIN (%s) o ON o.client_id = client.id
          WHERE client.id = client.commercial_partner_id
            AND client.sales_lifecycle_state = ANY(%s)
            AND client.handover_blocked IS NOT TRUE
            AND (client.company_id IS NULL OR client.company_id = %s)
       GROUP BY client.id
         """,
-        company.id,
+        env["sale.order"]._confirmed_orders_sql(company_ids=company.ids),
         list(set(rules.mapped("from_state"))),
         company.id,
     )
@@ -159,7 +157,7 @@ def step_cron(env, _repeat):
     seconds = time.perf_counter() - start
     queries = odoo.sql_db.sql_counter - queries
     env.invalidate_all()
-    env.cr.execute("SELECT COUNT(*) FROM ir_cron_progress WHERE cron_id = %s", [cron.id])
+    env.cr.execute(SQL("SELECT COUNT(*) FROM ir_cron_progress WHERE cron_id = %s", cron.id))
     calls = env.cr.fetchone()[0]
     handovers = env["sales.handover"].search_count([]) - before
     if status != CompletionStatus.FULLY_DONE:
@@ -208,48 +206,10 @@ def step_write(env, _repeat):
     }
 
 
-def naive_matches(env, rule, client, now):
-    """Whether ``client`` meets every condition of ``rule``, the ORM way."""
-    Order = env["sale.order"]
-    base = [
-        ("partner_id", "child_of", client.id),
-        ("state", "=", "sale"),
-        ("company_id", "=", rule.company_id.id),
-    ]
-    for condition in rule.condition_ids:
-        since = now - relativedelta(months=condition.period_months) if condition.period_months else None
-        domain = base + ([("date_order", ">=", since)] if since else [])
-        if condition.criterion == "order_count":
-            ok = Order.search_count(domain) >= condition.min_count
-        elif condition.criterion == "sales_total":
-            orders = Order.search(domain)
-            ok = sum(o.amount_untaxed / (o.currency_rate or 1.0) for o in orders) >= condition.min_amount
-        elif condition.criterion == "inactivity":
-            recent = base + [("date_order", ">=", now - relativedelta(days=condition.inactivity_days))]
-            ok = not Order.search_count(recent, limit=1)
-        elif condition.criterion == "min_order_amount":
-            first = Order.search(base, order="date_order", limit=1)
-            recent = Order.search(domain)
-            ok = (
-                bool(first)
-                and first.date_order <= since
-                and len(recent) >= condition.min_count
-                and min(o.amount_untaxed / (o.currency_rate or 1.0) for o in recent) >= condition.min_amount
-            )
-        elif condition.criterion == "product_purchased":
-            products = condition.product_ids | env["product.product"].search(
-                [("categ_id", "child_of", condition.product_categ_ids.ids)]
-            )
-            ok = bool(
-                env["sale.order.line"].search_count(
-                    [("order_id", "in", Order._search(base)), ("product_id", "in", products.ids)], limit=1
-                )
-            )
-        else:
-            raise ValueError(condition.criterion)
-        if not ok:
-            return False
-    return True
+def naive_matches(rule, client, now):
+    """Whether ``client`` meets every condition of ``rule``, the ORM way: each
+    criterion's own ORM definition (handover_criteria.py), a few queries each."""
+    return all(condition._holds_for(client, now) for condition in rule.condition_ids)
 
 
 def step_naive(env, sample):
@@ -274,7 +234,7 @@ def step_naive(env, sample):
     naive = {}
     for client in clients:
         for rule in rules:
-            if client.sales_lifecycle_state == rule.from_state and naive_matches(env, rule, client, now):
+            if client.sales_lifecycle_state == rule.from_state and naive_matches(rule, client, now):
                 naive[client.id] = rule.id
                 break
     seconds = time.perf_counter() - start
@@ -291,13 +251,49 @@ def step_naive(env, sample):
     }
 
 
-STEPS = {"evaluate": step_evaluate, "cron": step_cron, "write": step_write, "naive": step_naive}
+def step_matrix(env, repeat):
+    """The Sales Matrix: the confirmed sales of sale.report by salesperson, product
+    manager and territory, as the administrator sees them and as a regional
+    manager does (through the record rules of product and territory managers);
+    the medians of ``repeat`` reads."""
+    groupby = ["user_id", "product_manager_id", "sales_territory_id"]
+    regional = env["sales.territory"].search([("child_ids", "!=", False)], order="id", limit=1).manager_id
+    if not regional:
+        raise SystemExit("no region with a manager in the dataset: run ./dev populate again")
+
+    def read(report):
+        times = []
+        for _i in range(repeat):
+            env.invalidate_all()
+            start = time.perf_counter()
+            groups = report._read_group([("state", "=", "sale")], groupby, ["price_subtotal:sum"])
+            times.append(time.perf_counter() - start)
+        return statistics.median(times), len(groups)
+
+    admin_seconds, admin_cells = read(env["sale.report"])
+    seconds, cells = read(env["sale.report"].with_user(regional))
+    env.cr.rollback()
+    return {
+        "seconds": admin_seconds,
+        "rows": admin_cells,
+        "manager_seconds": seconds,
+        "manager_rows": cells,
+    }
+
+
+STEPS = {
+    "evaluate": step_evaluate,
+    "cron": step_cron,
+    "write": step_write,
+    "naive": step_naive,
+    "matrix": step_matrix,
+}
 
 
 def run_step(step, dbname, arg):
     registry = Registry(dbname)
     with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+        env = superuser_env(cr)
         rss = current_rss()
         result = STEPS[step](env, arg)
     result.setdefault("peak_rss", peak_rss())
@@ -312,9 +308,7 @@ def run_step(step, dbname, arg):
 
 def admin_sql(query):
     """A statement on the 'postgres' database, outside any transaction."""
-    db = odoo.sql_db.db_connect("postgres")
-    with contextlib.closing(db.cursor()) as cr:
-        cr._cnx.autocommit = True
+    with autocommit_cursor("postgres") as cr:
         cr.execute(query)
 
 
@@ -410,6 +404,12 @@ def print_table(dbname, info, machine, results):
     print(f"e) with Odoo's default context (tracking, notifications): {e['default_rate']:,.0f} clients/s")
     for rule, count in b["rules"].items():
         print(f"  rule {rule!r}: {count:,} handovers planned")
+    m = results["matrix"]
+    print(
+        f"Sales Matrix (sale.report by salesperson x product manager x territory): {m['seconds']:.2f} s, "
+        f"{m['rows']:,} cells; as a regional manager (record rules): {m['manager_seconds']:.2f} s, "
+        f"{m['manager_rows']:,} cells"
+    )
     if d["disagree"]:
         print(f"WARNING: the naive loop and the engine disagree on clients {d['disagree']}")
 
@@ -418,11 +418,13 @@ def dataset_info(dbname):
     registry = Registry(dbname)
     with registry.cursor() as cr:
         cr.execute(
-            """SELECT (SELECT COUNT(*) FROM res_partner WHERE is_company AND id = commercial_partner_id
-                         AND id NOT IN (SELECT partner_id FROM res_company)),
-                      (SELECT COUNT(*) FROM sale_order), (SELECT COUNT(*) FROM sale_order_line),
-                      (SELECT COUNT(*) FROM sales_handover_rule WHERE active),
-                      current_setting('server_version')"""
+            SQL(
+                """SELECT (SELECT COUNT(*) FROM res_partner WHERE %s),
+                          (SELECT COUNT(*) FROM sale_order), (SELECT COUNT(*) FROM sale_order_line),
+                          (SELECT COUNT(*) FROM sales_handover_rule WHERE active),
+                          current_setting('server_version')""",
+                CLIENTS,
+            )
         )
         clients, orders, lines, rules, version = cr.fetchone()
     odoo.sql_db.close_db(dbname)
@@ -438,51 +440,54 @@ def machine_info(pg_version):
     return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, PostgreSQL {pg_version}, Python {python}"
 
 
-class SalesRolesBench(Command):
-    """Benchmark the sales_roles handover engine"""
+def bench(dbname, odoo_args, args):
+    """Run each step in a process of its own; return their results."""
+    # The copies first: CREATE DATABASE ... TEMPLATE needs the template idle.
+    copies = {"cron": f"{dbname}_bench_c", "write": f"{dbname}_bench_e"}
+    results = {}
+    try:
+        for copy in copies.values():
+            say("copying %s to %s", dbname, copy)
+            copy_database(dbname, copy)
+        plan = [
+            ("evaluate", dbname, args.repeat),
+            ("naive", dbname, args.sample),
+            ("matrix", dbname, args.repeat),
+            ("cron", copies["cron"], 0),
+            ("write", copies["write"], 0),
+        ]
+        passthrough = [arg for arg in odoo_args if not arg.startswith("-d") and arg != dbname]
+        for step, db, arg in plan:
+            say("step %s on %s", step, db)
+            results[step] = spawn(step, db, passthrough, arg)
+        results.update(results.pop("evaluate"))
+    finally:
+        for copy in copies.values():
+            drop_database(copy)
+    return results
 
-    name = "sales_roles_bench"
 
-    def run(self, cmdargs):
-        parser = argparse.ArgumentParser(prog="./dev bench", description=__doc__.split("\n")[0])
-        parser.add_argument("--repeat", type=int, default=3, help="timed runs of a) and b) (median)")
+def main(argv):
+    def arguments(parser):
+        parser.add_argument(
+            "--repeat", type=int, default=3, help="timed runs of a), b) and the matrix (median)"
+        )
         parser.add_argument("--sample", type=int, default=300, help="clients of the naive loop d)")
         parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
         parser.add_argument("--arg", type=int, help=argparse.SUPPRESS)
-        args, odoo_args = parser.parse_known_args(cmdargs)
-        config.parse_config(odoo_args, setup_logging=True)
-        dbname = config["db_name"]
-        if args.step:
-            print(json.dumps(run_step(args.step, dbname, args.arg), default=str))
-            return 0
 
-        # The copies first: CREATE DATABASE ... TEMPLATE needs the template idle.
-        info, pg_version = dataset_info(dbname)
-        copies = {"cron": f"{dbname}_bench_c", "write": f"{dbname}_bench_e"}
-        results = {}
-        started = time.monotonic()
-        try:
-            for copy in copies.values():
-                say("copying %s to %s", dbname, copy)
-                copy_database(dbname, copy)
-            plan = [
-                ("evaluate", dbname, args.repeat),
-                ("naive", dbname, args.sample),
-                ("cron", copies["cron"], 0),
-                ("write", copies["write"], 0),
-            ]
-            passthrough = [arg for arg in odoo_args if not arg.startswith("-d") and arg != dbname]
-            for step, db, arg in plan:
-                say("step %s on %s", step, db)
-                results[step] = spawn(step, db, passthrough, arg)
-            results.update(results.pop("evaluate"))
-        finally:
-            for copy in copies.values():
-                drop_database(copy)
-        print_table(dbname, info, machine_info(pg_version), results)
-        say("done in %.0f s", time.monotonic() - started)
+    _parser, args, odoo_args = command_line("./dev bench", __doc__, argv, arguments)
+    dbname = config["db_name"]
+    if args.step:
+        print(json.dumps(run_step(args.step, dbname, args.arg), default=str))
         return 0
+    started = time.monotonic()
+    info, pg_version = dataset_info(dbname)
+    results = bench(dbname, odoo_args, args)
+    print_table(dbname, info, machine_info(pg_version), results)
+    say("done in %.0f s", time.monotonic() - started)
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(SalesRolesBench().run(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:]))

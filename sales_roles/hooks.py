@@ -2,8 +2,10 @@ from odoo.tools import SQL
 
 
 def post_init_hook(env):
-    """Classify the clients an existing database already has (set-based SQL)."""
+    """Classify the clients an existing database already has (set-based SQL);
+    their orders are credited to their hunter afterwards, by a scheduled action."""
     env["res.partner"]._classify_existing_clients()
+    env["sale.order"]._start_stamping_historical_orders()
 
 
 def uninstall_hook(env):

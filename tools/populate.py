@@ -9,8 +9,9 @@ minutes. To keep those rows valid Odoo records, each table's row is cloned from 
 prototype made by the ORM (every required column and default filled as Odoo fills
 it) and only the columns that vary are computed, stored computed fields included
 (amounts, commercial partner, invoice status, product manager, territory...). The
-clients are then classified by the addon's own _classify_existing_clients, which
-also credits their confirmed orders to their hunter. The command ends by
+clients are then classified by the addon's own _classify_existing_clients, and
+their confirmed orders credited to their hunter as the addon's scheduled action
+does after an install. The command ends by
 recomputing a random sample through the ORM and fails on any difference.
 """
 
@@ -772,7 +773,7 @@ class Populate:
     def _insert_orders(self):
         """Confirmed orders credited to the client's territory of the day (the
         addon stamps it at confirmation); their lifecycle state and hunter are
-        left to _classify_existing_clients, as for orders that predate the addon."""
+        left as for orders that predate the addon (see classify)."""
         self._clone(
             "sale_order",
             self.proto["order"],
@@ -856,9 +857,11 @@ class Populate:
     def classify(self):
         """Classify the clients as the addon does on an existing database: a
         client with a confirmed order is new, won by the salesperson of its first;
-        its confirmed orders are credited to that hunter."""
+        its confirmed orders are credited to that hunter, here in one statement
+        (after an install, its scheduled action does it in committed batches)."""
         self.env.invalidate_all()
         self.env["res.partner"]._classify_existing_clients()
+        self.env["sale.order"]._stamp_historical_orders(0, self.order_base + self.n_orders)
 
     def activate_rules(self):
         env = self.env

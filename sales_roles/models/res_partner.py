@@ -143,10 +143,23 @@ class ResPartner(models.Model):
         return res
 
     def _auto_init(self):
+        cr = self.env.cr
         # No territory exists at install: create the column empty rather than
         # let the ORM compute the territory of every existing partner.
-        if not column_exists(self.env.cr, "res_partner", "sales_territory_id"):
-            create_column(self.env.cr, "res_partner", "sales_territory_id", "int4")
+        if not column_exists(cr, "res_partner", "sales_territory_id"):
+            create_column(cr, "res_partner", "sales_territory_id", "int4")
+        # Every existing partner starts as a prospect (the post-install
+        # classification then makes the buyers new clients). A constant default
+        # is recorded once in PostgreSQL's catalog, where the ORM would write
+        # 'prospect' into every row of the table.
+        if not column_exists(cr, "res_partner", "sales_lifecycle_state"):
+            create_column(
+                cr,
+                "res_partner",
+                "sales_lifecycle_state",
+                "varchar NOT NULL DEFAULT 'prospect'",
+                "Lifecycle State",
+            )
         return super()._auto_init()
 
     @api.model
@@ -316,7 +329,10 @@ class ResPartner(models.Model):
         their first confirmed order (else their own salesperson) as hunter; the
         others stay ``prospect`` (the column's default). One statement for all
         partners, whatever their number: this runs at install on live
-        databases with years of orders.
+        databases with years of orders. Their orders are left as they are:
+        ``sale.order._cron_stamp_historical_orders`` credits them to the hunter
+        afterwards, in committed batches, and reports read the client's hunter
+        until then.
 
         :return: the number of partners (clients and contacts) classified as new
         """
@@ -337,19 +353,5 @@ class ResPartner(models.Model):
             )
         )
         classified = self.env.cr.rowcount
-        # Their confirmed orders predate the addon: credit them to the hunter.
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE sale_order
-                   SET hunter_id = customer.hunter_id
-                  FROM res_partner customer
-                 WHERE customer.id = sale_order.partner_id
-                   AND sale_order.state = 'sale'
-                   AND sale_order.hunter_id IS NULL
-                """
-            )
-        )
         self.invalidate_model(["sales_lifecycle_state", "hunter_id"])
-        self.env["sale.order"].invalidate_model(["hunter_id"])
         return classified

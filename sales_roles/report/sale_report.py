@@ -17,7 +17,13 @@ class SaleReport(models.Model):
         res = super()._select_additional_fields()
         res["product_manager_id"] = "l.product_manager_id"
         res["sales_territory_id"] = "s.sales_territory_id"
-        res["hunter_id"] = "s.hunter_id"
+        # Orders confirmed before the addon was installed carry no stamp (no
+        # lifecycle state) until sale.order._cron_stamp_historical_orders credits
+        # them to their hunter: meanwhile, the client's (contacts mirror it).
+        res["hunter_id"] = (
+            "COALESCE(s.hunter_id, CASE WHEN s.state = 'sale' AND s.sales_lifecycle_state IS NULL "
+            "THEN partner.hunter_id END)"
+        )
         res["sales_lifecycle_state"] = "s.sales_lifecycle_state"
         return res
 
@@ -27,5 +33,6 @@ class SaleReport(models.Model):
             l.product_manager_id,
             s.sales_territory_id,
             s.hunter_id,
+            partner.hunter_id,
             s.sales_lifecycle_state"""
         return res

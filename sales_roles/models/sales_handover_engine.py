@@ -22,7 +22,7 @@ from .res_partner import OWNED_CLIENTS_WHERE
 _logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Move:
     """One planned handover: which client moves, by which rule, from whom to
     whom, with the figures measured when it was planned."""
@@ -286,7 +286,7 @@ class SalesHandoverEngine(models.AbstractModel):
     # RUNNING
     # ------------------------------------------------------------
 
-    def _run_handover(self, commit=False, since=None):
+    def _run_handover(self, commit=False, since=None, plan=None):
         """Plan and apply the handovers of these rules, batch by batch.
 
         Each batch is applied in a savepoint and, in the scheduled action, committed:
@@ -300,9 +300,12 @@ class SalesHandoverEngine(models.AbstractModel):
 
         :param bool commit: commit each batch (the scheduled action, never tests)
         :param datetime since: leave alone the clients moved automatically since then
+        :param HandoverPlan plan: these rules' plan when the caller has just made it
         :return: the number of clients handed over
         """
-        plan = self._plan_handovers(since=since)
+        if plan is None:
+            plan = self._plan_handovers(since=since)
+        self._run_progress_start(plan)
         applied = done = 0
         moved_per_rule = dict.fromkeys(self.ids, 0)
         last_owner = {}
@@ -317,6 +320,7 @@ class SalesHandoverEngine(models.AbstractModel):
                 last_owner[move.rule_id] = move.to_user_id
             for move, error in failed:
                 failures.setdefault(move.rule_id, []).append((move.client_id, error))
+            self._run_progress_batch(moved)
             if commit:
                 # Safe: the batch is complete (moves, logs, messages, activities);
                 # a later failure must not undo it. Never under tests (commit=False).
@@ -325,7 +329,9 @@ class SalesHandoverEngine(models.AbstractModel):
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(plan.moves) - done)
             if time.monotonic() - started > TIME_BUDGET:
                 break
-        self._record_run(moved_per_rule, plan.problems, failures, last_owner)
+        self._record_run(
+            moved_per_rule, plan.problems, failures, last_owner, finished=done == len(plan.moves)
+        )
         return applied
 
     def _apply_batch(self, batch, retry):

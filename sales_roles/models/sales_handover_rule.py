@@ -1,5 +1,6 @@
 import logging
 import threading
+from collections import Counter
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -7,6 +8,13 @@ from odoo.tools import SQL
 
 from ..tools import client_filter
 from .res_partner import LIFECYCLE_STATES
+from .sales_handover_engine import BATCH_SIZE
+
+# Run Now hands over at once, in the request, at most this many clients (one
+# batch); more are handed over in the background by a scheduled action.
+RUN_NOW_LIMIT = BATCH_SIZE
+# The progress of a requested run: the system's own (see _check_run_fields).
+RUN_FIELDS = ("run_requested", "run_done_count", "run_total_count")
 
 _logger = logging.getLogger(__name__)
 
@@ -91,6 +99,27 @@ class SalesHandoverRule(models.Model):
     last_run_date = fields.Datetime(readonly=True, copy=False)
     last_run_count = fields.Integer(string="Clients Moved by Last Run", readonly=True, copy=False)
     last_run_message = fields.Text(string="Last Run Problem", readonly=True, copy=False)
+    # Run Now of many clients: set by action_run, advanced by each committed
+    # batch of the scheduled action, cleared when the run is through.
+    run_requested = fields.Boolean(
+        string="Running in the Background",
+        readonly=True,
+        copy=False,
+        help="Run Now was asked for more clients than are handed over at once: the rule runs in "
+        "the background, batch by batch.",
+    )
+    run_done_count = fields.Integer(
+        string="Clients Handed Over So Far",
+        readonly=True,
+        copy=False,
+        help="Clients handed over by the run asked for with Run Now.",
+    )
+    run_total_count = fields.Integer(
+        string="Clients to Hand Over",
+        readonly=True,
+        copy=False,
+        help="Clients handed over so far plus those the run still plans to hand over.",
+    )
     handover_count = fields.Integer(compute="_compute_handover_count", string="Handovers")
 
     def _compute_handover_count(self):
@@ -160,6 +189,42 @@ class SalesHandoverRule(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
+    @api.model
+    def _prepare_create_values(self, vals_list):
+        # Defaults from the context and ir.default are in by now.
+        vals_list = super()._prepare_create_values(vals_list)
+        for vals in vals_list:
+            self._check_run_fields(vals)
+        return vals_list
+
+    def write(self, vals):
+        self._check_run_fields(vals)
+        return super().write(vals)
+
+    def _check_run_fields(self, vals):
+        """The progress of a requested run is the system's: set by Run Now and
+        the scheduled action (as superuser), by nobody else on any path. Writing
+        the value a rule already has (a new rule: none) is not a change."""
+        if self.env.su:
+            return
+        changed = []
+        for name in RUN_FIELDS:
+            if name not in vals:
+                continue
+            value = self._fields[name].convert_to_cache(vals[name], self, validate=False)
+            current = [rule[name] for rule in self] or [self._fields[name].convert_to_cache(False, self)]
+            if any(old != value for old in current):
+                changed.append(name)
+        if changed:
+            raise AccessError(
+                _(
+                    "The progress of a rule's run (%(fields)s) is set by Run Now and the scheduled action only.",
+                    fields=", ".join(
+                        self._fields[name].get_description(self.env)["string"] for name in changed
+                    ),
+                )
+            )
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
         groups = self.env["sales.handover"].sudo()._read_group([("rule_id", "in", self.ids)], ["rule_id"])
@@ -187,17 +252,44 @@ class SalesHandoverRule(models.Model):
         return self.env["sales.handover.preview"]._open_preview(self)
 
     def action_run(self):
-        """Hand over now the clients this rule matches (Sales Administrators)."""
+        """Hand over now the clients these rules match (Sales Administrators).
+
+        A batch's worth is handed over at once, in the request. More would hold
+        it for minutes: the rules are then marked and the scheduled action of
+        requested runs is woken; it runs these rules only, in committed batches,
+        and their form shows how far it got.
+        """
         if not self.env.user.has_group("sales_team.group_sale_manager"):
             raise AccessError(_("Only Sales Administrators can run handover rules."))
         self.check_access("write")  # e.g. another company's rules
-        moved = self.sudo()._run_handover(commit=False)
+        rules = self.sudo()
+        plan = rules._plan_handovers()
+        if len(plan.moves) <= RUN_NOW_LIMIT:
+            moved = rules._run_handover(commit=False, plan=plan)
+            return self._notify(
+                "success" if moved else "info", _("%(count)s client(s) handed over.", count=moved)
+            )
+        planned = Counter(move.rule_id for move in plan.moves)
+        for rule in rules:
+            rule.write({"run_requested": True, "run_done_count": 0, "run_total_count": planned[rule.id]})
+        self.env.ref("sales_roles.ir_cron_sales_handover_requested").sudo()._trigger()
+        return self._notify(
+            "info",
+            _(
+                "%(count)s client(s) to hand over: the rule runs in the background, batch by batch. "
+                "Its form shows how far it got.",
+                count=len(plan.moves),
+            ),
+        )
+
+    def _notify(self, kind, message):
+        """A notification, then back to the form (reloaded: it shows the run)."""
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success" if moved else "info",
-                "message": _("%(count)s client(s) handed over.", count=moved),
+                "type": kind,
+                "message": message,
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
@@ -217,6 +309,17 @@ class SalesHandoverRule(models.Model):
         """Nightly: every active rule of every company."""
         rules = self.sudo().search([])
         rules._run_handover(
+            commit=not getattr(threading.current_thread(), "testing", False),
+            since=self._run_started(),
+        )
+
+    @api.model
+    def _cron_run_requested_handovers(self):
+        """Woken by Run Now: the rules whose run was asked for, and only them."""
+        requested = self.sudo().with_context(active_test=False).search([("run_requested", "=", True)])
+        # An archived rule does not run.
+        requested.filtered(lambda rule: not rule.active).run_requested = False
+        requested.filtered("active")._run_handover(
             commit=not getattr(threading.current_thread(), "testing", False),
             since=self._run_started(),
         )
@@ -247,11 +350,33 @@ class SalesHandoverRule(models.Model):
     # ------------------------------------------------------------
 
     def _rules_to_preview_with(self):
-        """This rule with the active rules of its company that would be tried with it."""
-        return self.search([("company_id", "=", self.company_id.id)]) | self
+        """This rule with the active rules of its company tried before it: they
+        take their clients first and load the owners it chooses among. The
+        rules tried after it change nothing of what it does: not evaluated."""
+        self.ensure_one()
+        rules = self.search([("company_id", "=", self.company_id.id)])
+        return rules.filtered(lambda rule: (rule.sequence, rule.id) < (self.sequence, self.id)) | self
 
-    def _record_run(self, moved_per_rule, problems, failures, last_owner):
-        """What the run did, on each rule: when, how many clients, what went wrong."""
+    def _run_progress_start(self, plan):
+        """A requested run is planned again by each call of the scheduled action:
+        what is left to do is what this plan holds."""
+        requested = self.filtered("run_requested")
+        if requested:
+            planned = Counter(move.rule_id for move in plan.moves)
+            for rule in requested:
+                rule.run_total_count = rule.run_done_count + planned[rule.id]
+
+    def _run_progress_batch(self, moved):
+        """Count a batch's handovers on the requested runs, in the batch's transaction."""
+        requested = self.filtered("run_requested")
+        if requested:
+            counts = Counter(move.rule_id for move in moved)
+            for rule in requested.filtered(lambda r: counts[r.id]):
+                rule.run_done_count += counts[rule.id]
+
+    def _record_run(self, moved_per_rule, problems, failures, last_owner, finished=True):
+        """What the run did, on each rule: when, how many clients, what went wrong;
+        a requested run that went through is over."""
         now = fields.Datetime.now()
         names = dict(
             self.env["res.partner"]
@@ -281,6 +406,8 @@ class SalesHandoverRule(models.Model):
             }
             if rule.assign_method == "round_robin" and rule.id in last_owner:
                 vals["last_assigned_user_id"] = last_owner[rule.id]
+            if finished and rule.run_requested:
+                vals["run_requested"] = False
             rule.write(vals)
 
     def _client_filter(self):

@@ -1,6 +1,9 @@
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
+from ..models import sales_handover_engine, sales_handover_rule
 from .common import SalesRolesCase
 
 
@@ -293,6 +296,69 @@ class TestHandoverRun(SalesRolesCase):
         rule = self._third_order_rule()
         rule.with_user(self.manager).action_run()
         self.assertEqual(client.sales_lifecycle_state, "regular")
+
+    def test_run_now_of_many_clients_runs_in_the_background(self):
+        clients = [self._won_client(f"Background {i}") for i in range(3)]
+        rule = self._third_order_rule()
+        other = self._client("Another rule's", user_id=self.hunter.id)
+        self._order(other, amount=5000)
+        self._rule(
+            [{"criterion": "sales_total", "min_amount": 1000}],
+            name="Not asked for",
+            target_user_ids=[(6, 0, self.farmer.ids)],
+        )
+        cron = self.env.ref("sales_roles.ir_cron_sales_handover_requested")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        with patch.object(sales_handover_rule, "RUN_NOW_LIMIT", 2):
+            action = rule.with_user(self.manager).action_run()
+        self.assertIn("3 client(s) to hand over", action["params"]["message"])
+        self.assertEqual({client.sales_lifecycle_state for client in clients}, {"new"}, "not in the request")
+        self.assertRecordValues(rule, [{"run_requested": True, "run_done_count": 0, "run_total_count": 3}])
+        self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1)
+
+        # A call of the scheduled action that stops after one batch of two.
+        with (
+            patch.object(sales_handover_engine, "BATCH_SIZE", 2),
+            patch.object(sales_handover_engine, "TIME_BUDGET", -1),
+        ):
+            cron.method_direct_trigger()
+        self.assertRecordValues(rule, [{"run_requested": True, "run_done_count": 2, "run_total_count": 3}])
+        self.assertEqual(
+            sorted(client.sales_lifecycle_state for client in clients), ["new", "regular", "regular"]
+        )
+        progress = self.env["ir.cron.progress"].search([("cron_id", "=", cron.id)], order="id desc", limit=1)
+        self.assertEqual((progress.done, progress.remaining), (2, 1), "ir.cron calls again")
+
+        cron.method_direct_trigger()
+        self.assertRecordValues(rule, [{"run_requested": False, "run_done_count": 3, "run_total_count": 3}])
+        self.assertEqual({client.sales_lifecycle_state for client in clients}, {"regular"})
+        self.assertEqual(other.sales_lifecycle_state, "new", "only the rule asked for runs")
+        cron.method_direct_trigger()
+        self.assertEqual(rule.last_run_count, 1, "nothing asked for: nothing runs (it would find 0)")
+
+    def test_run_now_asked_for_an_archived_rule_does_not_run(self):
+        client = self._won_client("Archived meanwhile")
+        rule = self._third_order_rule()
+        with patch.object(sales_handover_rule, "RUN_NOW_LIMIT", 0):
+            rule.with_user(self.manager).action_run()
+        rule.active = False
+        self.env.ref("sales_roles.ir_cron_sales_handover_requested").method_direct_trigger()
+        self.assertFalse(rule.run_requested)
+        self.assertEqual(client.sales_lifecycle_state, "new")
+
+    def test_run_progress_is_the_system_s(self):
+        rule = self._third_order_rule()
+        for user in (self.manager, self._settings_user("sr_admin_ui", "sales_team.group_sale_manager")):
+            with self.assertRaises(AccessError):
+                rule.with_user(user).write({"run_requested": True})
+            with self.assertRaises(AccessError):
+                rule.with_user(user).write({"run_done_count": 7})
+            with self.assertRaises(AccessError):
+                rule.with_user(user).copy({"run_total_count": 9})
+            with self.assertRaises(AccessError):
+                rule.with_user(user).with_context(default_run_requested=True).copy()
+            rule.with_user(user).write({"run_requested": False, "name": "Renamed"})  # unchanged: fine
+        self.assertFalse(rule.run_requested)
 
     def test_scheduled_action(self):
         client = self._won_client("Nightly")

@@ -291,6 +291,52 @@ class TestHandoverRun(SalesRolesCase):
         self.assertEqual(set(lines.partner_id.ids), {client.id for client in clients})
         self.assertIn("30", action["name"])
 
+    def test_preview_and_its_first_page_in_constant_queries(self):
+        rule = self._third_order_rule().with_user(self.farmer)
+        specification = {
+            "partner_id": {"fields": {"display_name": {}}},
+            "hunter_id": {"fields": {"display_name": {}}},
+            "to_user_id": {"fields": {"display_name": {}}},
+            "order_count": {},
+            "sales_total": {},
+        }
+        Line = self.env["sales.handover.preview.line"].with_user(self.farmer)
+
+        def open_preview():
+            action = rule.action_preview()
+            return Line.web_search_read(
+                action["domain"], specification, limit=10, order="sales_total desc, id"
+            )
+
+        clients = []
+        for count in (3, 12, 60):
+            clients += [self._won_client(f"Paged {len(clients) + i}") for i in range(count - len(clients))]
+            self.env.flush_all()
+            self.env.invalidate_all()
+            if count == 3:
+                page = open_preview()  # fills the caches (record rules...)
+            else:
+                with self.assertQueryCount(__system__=27):
+                    page = open_preview()
+            self.assertEqual(page["length"], count)
+            self.assertEqual(len(page["records"]), min(count, 10))
+            self.assertEqual(page["records"][0]["order_count"], 3)
+
+    def test_preview_evaluates_only_the_rules_tried_before(self):
+        rule = self._third_order_rule(sequence=10)
+        later = self._rule(
+            [{"criterion": "order_count", "min_count": 1}],
+            sequence=20,
+            target_user_ids=[(6, 0, self.farmer.ids)],
+        )
+        earlier = self._rule(
+            [{"criterion": "order_count", "min_count": 2}],
+            sequence=5,
+            target_user_ids=[(6, 0, self.farmer.ids)],
+        )
+        self.assertEqual(rule._rules_to_preview_with(), earlier | rule)
+        self.assertNotIn(later, rule._rules_to_preview_with())
+
     def test_run_now_for_administrators(self):
         client = self._won_client("Now")
         rule = self._third_order_rule()

@@ -175,3 +175,13 @@ class TestMultiCompany(SalesRolesCase):
             [("id", "in", (territory_a | territory_b).ids)]
         )
         self.assertEqual(visible, territory_b)
+
+    def test_preview_lines_stay_with_the_rule_company(self):
+        both = self.rule_b.with_user(self.both).with_context(allowed_company_ids=self.company_b.ids)
+        action = both.action_preview()
+        Line = self.env[action["res_model"]].with_user(self.farmer)
+        in_b = Line.with_context(allowed_company_ids=self.company_b.ids)
+        self.assertEqual(in_b.search(action["domain"]).partner_id, self.client_b)
+        in_a = Line.with_context(allowed_company_ids=self.company_a.ids)
+        self.assertFalse(in_a.search(action["domain"]), "B's clients, not to be listed in A")
+        self.assertEqual(in_a.search_count(action["domain"]), 0)

@@ -1,5 +1,4 @@
-"""Bulk copies of a record made through the ORM, for the handovers' audit trail
-and the rules' previews."""
+"""Bulk copies of a record made through the ORM, for the handovers' audit trail."""
 
 from odoo.tools import SQL
 
@@ -23,7 +22,6 @@ def copy_records(prototype, varying):
     - ``mail.activity`` (the to-dos): ``res_id``, ``user_id``, ``summary`` and
       ``note`` vary; the stored fields computed from them (``res_name``,
       ``user_tz``...) are recomputed by the ORM after the copy.
-    - ``sales.handover.preview.line``: plain columns only.
 
     :param prototype: one record
     :param dict varying: column -> list of values, one per copy

@@ -1,46 +1,98 @@
-"""./dev populate and ./dev bench on a small dataset: a smoke test of the commands.
+"""./dev curve (populate, then bench, then the growth curve) on a small dataset:
+a smoke test of the benchmark commands.
 
-Runs inside `./dev test`, on the cluster it exports, in a database of its own
+Runs inside `./dev test`, on the cluster it exports, in databases of its own
 (never the full-size benchmark database). It checks that the dataset passes its
-own ORM sample check and that the table comes out with its rows and ratios;
-timings are the benchmark's business, not the test's.
+own ORM sample check, that the table comes out with every row and ratio, that
+the install and the crediting of past orders reproduce the dataset, and that the
+curve's table and plot are written; timings are the benchmark's business, not
+the test's.
 """
 
+import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
 SMOKE_DB = "sales_roles_bench_smoke"
+CLIENTS = 1000
 
 
 @pytest.fixture(scope="module")
-def smoke_db(sql):
-    yield SMOKE_DB
-    sql("postgres", f'DROP DATABASE IF EXISTS "{SMOKE_DB}" WITH (FORCE)')
+def curve(sql, dev, tmp_path_factory):
+    """The output of ./dev curve at one small size, and its folder."""
+    out = tmp_path_factory.mktemp("curve")
+    try:
+        proc = dev(
+            "curve", str(CLIENTS), "--out", str(out), "--repeat", "1", "--sample", "30",
+            env={"SALES_ROLES_BENCH_DB": SMOKE_DB},
+        )  # fmt: skip
+    finally:
+        for db in (f"{SMOKE_DB}_{CLIENTS}", *(f"{SMOKE_DB}_{CLIENTS}_bench_{c}" for c in "cei")):
+            sql("postgres", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    return proc.stdout, out
 
 
-def test_populate_then_bench(smoke_db, dev):
-    def run(*args):
-        return dev(*args, env={"SALES_ROLES_BENCH_DB": smoke_db}).stdout
-
-    out = run("populate", "--clients", "2000", "--orders", "20000")
-    assert re.search(r"2000 clients \(new \d+, prospect \d+\), 2001 contacts", out), out
+def test_populate(curve):
+    out, _folder = curve
+    assert re.search(rf"{CLIENTS} clients \(new \d+, prospect \d+\), \d+ contacts", out), out
     assert re.search(r"sample check passed: \d+ lines, \d+ orders, \d+ partners, \d+ clients", out), out
     # the Sales Matrix has something to show: product managers and territories
     assert re.search(
         r"matrix: [1-9]\d* product managers on [1-9]\d* lines; [1-9]\d* territories, [1-9]", out
     ), out
 
-    out = run("bench", "--repeat", "1", "--sample", "30")
-    assert f"Benchmark of {smoke_db}: 2,000 clients, 20,000 orders" in out, out
-    rows = {line.split("|")[1].strip(): line for line in out.splitlines() if re.match(r"^\| [a-e] \|", line)}
-    assert sorted(rows) == ["a", "b", "c", "d", "e"], out
+
+def test_bench_table(curve):
+    out, _folder = curve
+    assert f"Benchmark of {SMOKE_DB}_{CLIENTS}: 1,000 clients, 10,000 orders" in out, out
+    rows = {line.split("|")[1].strip(): line for line in out.splitlines() if re.match(r"^\| [a-z] \|", line)}
+    assert sorted(rows) == sorted("abcdeijmnpr"), out
     assert "handovers/s" in rows["c"] and "clients/s" in rows["e"]
+    assert re.search(r"10,000 orders, 0 rewritten", rows["i"]), "the install writes no order"
+    assert re.search(r"orders/s \([1-9][\d,]*\)", rows["j"]), rows["j"]
+    assert re.search(r"[1-9][\d,]* clients listed", rows["p"]), rows["p"]
     for ratio in ("b/a", "c/e", "d/b"):
         assert re.search(rf"^{ratio} = [\d,.]+", out, re.MULTILINE), f"no {ratio} in:\n{out}"
     assert re.search(r"^evaluation queries: \d+ for [\d,]+ clients", out, re.MULTILINE), out
     assert "peak RSS of the scheduled action" in out
+    assert re.search(
+        r"^install: [1-9][\d,]* partners classified, 0 orders rewritten; into the empty", out, re.M
+    )
+    assert "crediting past orders: switched itself off when done: True" in out
+    assert re.search(r"^preview of rule '.+'; Run Now says: [1-9]\d* client\(s\)", out, re.MULTILINE), out
     assert "disagree" not in out, "the naive loop and the engine must find the same handovers"
     assert re.search(
         r"^Sales Matrix .*: [\d.]+ s, [1-9][\d,]* cells; as a regional manager", out, re.MULTILINE
     ), out
+
+
+def test_curve_table_and_plot(curve, tmp_path):
+    out, folder = curve
+    table = (folder / "curve.md").read_text()
+    assert table in out
+    for key in "abcijp":
+        assert re.search(rf"^\| {key} \| .+ \| [\d.]+ s \| +\| [\d,]+ MiB \|$", table, re.MULTILINE), table
+    assert (folder / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # Two sizes: the growth exponent, here of a step that takes twice as long
+    # for twice the clients (linear: k = 1).
+    first = json.loads((folder / f"bench-{CLIENTS}.json").read_text())
+    second = json.loads(json.dumps(first))
+    second["clients"] *= 2
+    for row in second["rows"].values():
+        row["seconds"] *= 2
+    (tmp_path / "second.json").write_text(json.dumps(second))
+    results = [folder / f"bench-{CLIENTS}.json", tmp_path / "second.json"]
+    proc = subprocess.run(
+        [sys.executable, ROOT / "tools/curve.py", "--out", tmp_path, *results],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert re.search(r"^\| b \| engine: .+ \| 1\.00 \| ", proc.stdout, re.MULTILINE), proc.stdout
+    assert (tmp_path / "curve.png").exists()

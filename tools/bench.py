@@ -1,17 +1,34 @@
 """Measure the handover engine on the benchmark dataset: ./dev bench
 
-Prints one table, each row measured in a fresh process of its own (its peak RSS
-is its own): a) the floor, one hand-written SQL query computing the per-client
-metrics of the active rules; b) the engine's evaluation of every active rule
-(_plan_handovers, a preview: no write); c) the whole scheduled action run by
-ir.cron's own job loop, committing between batches as in production, on a
-throwaway copy of the database; d) the per-client ORM loop an integrator
-writes in a server action, on a sample, extrapolated; e) a plain ORM
-write({'user_id': ...}) of the same clients as c), on another copy: the write
-floor. After the table, the Sales Matrix: sale.report by salesperson, product
-manager and territory, read as the administrator and as a regional manager
-(through the record rules). The dataset itself is never changed: run it as
-often as you like.
+Prints one table, its rows measured by steps that each run in a fresh process
+of their own (a step's peak RSS is its own), every measure beside the floor it
+is compared with, measured in the same process:
+
+- a) the floor, one hand-written SQL query computing the per-client metrics of
+  the active rules; b) the engine's evaluation of every active rule
+  (_plan_handovers, a preview: no write);
+- c) the whole scheduled action run by ir.cron's own job loop, committing
+  between batches as in production, on a throwaway copy of the database; e) a
+  plain ORM write({'user_id': ...}) of the same clients as c), on another
+  copy: the write floor;
+- d) the per-client ORM loop an integrator writes in a server action, on a
+  sample, extrapolated;
+- i) installing the addon into a copy of the dataset from which it was
+  uninstalled (odoo-bin -i, a process of its own), beside the same install
+  into the empty base database; j) then the scheduled action that credits
+  the orders predating the install to their hunter, checked against the
+  dataset's own stamps;
+- p) a rule's Preview and the first page of its list, for the active rule
+  matching the most clients; r) Run Now of that rule, which hands them over
+  in the background;
+- m) the Sales Matrix: sale.report by salesperson, product manager and
+  territory, read as the administrator and (n) as a regional manager
+  (through the record rules).
+
+A step returns its rows (see ``row``); ``ROWS`` orders them and ``RATIOS``
+compares them. The dataset itself is never changed: run it as often as you
+like. ``--json FILE`` also writes the results, which ``tools/curve.py`` turns
+into the growth curve.
 """
 
 import argparse
@@ -19,12 +36,14 @@ import contextlib
 import json
 import os
 import random
+import re
 import resource
 import statistics
 import subprocess
 import sys
 import time
 from collections import defaultdict
+from pathlib import Path
 
 from _common import CLIENTS, autocommit_cursor, command_line, reporter, superuser_env
 
@@ -32,8 +51,6 @@ import odoo
 from odoo import fields
 from odoo.modules.registry import Registry
 from odoo.tools import SQL, config, split_every
-
-from odoo.addons.base.models.ir_cron import CompletionStatus
 
 # Standard output carries a step's result, then the table: progress goes to stderr.
 say = reporter("bench", sys.stderr)
@@ -49,12 +66,65 @@ def current_rss():
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def row(measure, seconds, volume, queries, rss=None, **extra):
+    """One row of the table: what was measured, its time, its volume (text),
+    its number of SQL queries (None: not counted) and peak RSS (None: the
+    step's); ``extra`` for the ratios and notes."""
+    return {
+        "measure": measure,
+        "seconds": seconds,
+        "volume": volume,
+        "queries": queries,
+        "peak_rss": rss,
+        **extra,
+    }
+
+
 def active_rules(env):
     return env["sales.handover.rule"].sudo().search([])
 
 
+def run_cron(env, xmlid):
+    """A scheduled action as ir.cron's worker runs it, woken now: its job (up
+    to 10 calls while progress reports work remaining, then rescheduled at
+    once), again while it is ready, until it reports nothing left.
+
+    :return: (seconds, queries, calls)
+    """
+    cron = env.ref(xmlid)
+    cron._trigger()
+    env.cr.execute(SQL("SELECT COUNT(*) FROM ir_cron_progress WHERE cron_id = %s", cron.id))
+    calls_before = env.cr.fetchone()[0]
+    env.cr.commit()
+    IrCron = env.registry["ir.cron"]
+    db = odoo.sql_db.db_connect(env.cr.dbname)
+    queries = odoo.sql_db.sql_counter
+    start = time.perf_counter()
+    while True:
+        with db.cursor() as cron_cr:
+            job = IrCron._acquire_one_job(cron_cr, cron.id)
+            if not job:
+                break
+            IrCron._process_job(db, cron_cr, job)
+    seconds = time.perf_counter() - start
+    queries = odoo.sql_db.sql_counter - queries
+    env.invalidate_all()
+    env.cr.execute(
+        SQL(
+            "SELECT COUNT(*), MIN(remaining), (SELECT failure_count FROM ir_cron WHERE id = %s) "
+            "FROM ir_cron_progress WHERE cron_id = %s",
+            cron.id,
+            cron.id,
+        )
+    )
+    calls, _remaining, failures = env.cr.fetchone()
+    if failures:
+        raise SystemExit(f"the scheduled action {xmlid} failed")
+    return seconds, queries, calls - calls_before
+
+
 # ------------------------------------------------------------
-# STEPS (each in its own process)
+# STEPS (each in its own process): env, options -> {row key: row}
 # ------------------------------------------------------------
 
 
@@ -80,7 +150,7 @@ def floor_query(env, rules):
     )
 
 
-def step_evaluate(env, repeat):
+def step_evaluate(env, options):
     """a) and b), alternately in one process, so that both see the same caches
     and the same load of the machine; the medians of ``repeat`` runs each."""
     rules = active_rules(env)
@@ -100,7 +170,7 @@ def step_evaluate(env, repeat):
     floor_rss = peak_rss()
     plan()
     floor_times, plan_times, plan_queries = [], [], []
-    for _i in range(repeat):
+    for _i in range(options.repeat):
         start = time.perf_counter()
         clients = floor()
         floor_times.append(time.perf_counter() - start)
@@ -114,58 +184,43 @@ def step_evaluate(env, repeat):
         per_rule[move.rule_id] += 1
     env.cr.rollback()
     return {
-        "floor": {
-            "seconds": statistics.median(floor_times),
-            "rows": clients,
-            "queries": 1,
-            "peak_rss": floor_rss,
-        },
-        "plan": {
-            "seconds": statistics.median(plan_times),
-            "rows": len(moves),
-            "queries": max(plan_queries),
-            "peak_rss": peak_rss(),
-            "rules": {rule.name: per_rule[rule.id] for rule in rules},
-        },
+        "a": row(
+            "floor: one hand-written SQL query",
+            statistics.median(floor_times),
+            f"{clients:,} clients",
+            1,
+            floor_rss,
+            count=clients,
+        ),
+        "b": row(
+            "engine: _plan_handovers (preview)",
+            statistics.median(plan_times),
+            f"{len(moves):,} handovers planned",
+            max(plan_queries),
+            count=len(moves),
+            rules={rule.name: per_rule[rule.id] for rule in rules},
+        ),
     }
 
 
-def step_cron(env, _repeat):
-    """c) the scheduled action as ir.cron runs it: its job loop (up to 10 calls
-    per pass while progress reports work remaining), passes until done."""
-    cron = env.ref("sales_roles.ir_cron_sales_handover")
-    job = {
-        "id": cron.id,
-        "cron_name": cron.cron_name,
-        "user_id": cron.user_id.id,
-        "ir_actions_server_id": cron.ir_actions_server_id.id,
-        "lastcall": cron.lastcall,
-        "timed_out_counter": 0,
-        "active": True,
-    }
-    IrCron = env.registry["ir.cron"]
+def step_cron(env, _options):
+    """c) the nightly scheduled action as ir.cron runs it, until done."""
     before = env["sales.handover"].search_count([])
-    env.cr.commit()
-    queries = odoo.sql_db.sql_counter
-    start = time.perf_counter()
-    passes = 0
-    while True:
-        passes += 1
-        status = IrCron._run_job(job)
-        if status != CompletionStatus.PARTIALLY_DONE:
-            break
-    seconds = time.perf_counter() - start
-    queries = odoo.sql_db.sql_counter - queries
-    env.invalidate_all()
-    env.cr.execute(SQL("SELECT COUNT(*) FROM ir_cron_progress WHERE cron_id = %s", cron.id))
-    calls = env.cr.fetchone()[0]
+    seconds, queries, calls = run_cron(env, "sales_roles.ir_cron_sales_handover")
     handovers = env["sales.handover"].search_count([]) - before
-    if status != CompletionStatus.FULLY_DONE:
-        raise SystemExit(f"the scheduled action ended {status}")
-    return {"seconds": seconds, "rows": handovers, "queries": queries, "calls": calls, "passes": passes}
+    return {
+        "c": row(
+            f"scheduled action, commits ({calls} call(s))",
+            seconds,
+            f"{handovers / seconds:,.0f} handovers/s ({handovers:,})",
+            queries,
+            count=handovers,
+            calls=calls,
+        )
+    }
 
 
-def step_write(env, _repeat):
+def step_write(env, _options):
     """e) the same clients as c), their new owner written with a plain ORM write,
     in batches of the same size committed the same way."""
     from odoo.addons.sales_roles.models.sales_handover_engine import BATCH_SIZE
@@ -199,10 +254,14 @@ def step_write(env, _repeat):
     default_seconds = time.perf_counter() - start
     env.cr.rollback()
     return {
-        "seconds": seconds,
-        "rows": len(moves),
-        "queries": queries,
-        "default_rate": len(batch) / default_seconds,
+        "e": row(
+            "plain ORM write({'user_id'}) of c)'s clients",
+            seconds,
+            f"{len(moves) / seconds:,.0f} clients/s ({len(moves):,})",
+            queries,
+            count=len(moves),
+            default_rate=len(batch) / default_seconds,
+        )
     }
 
 
@@ -212,7 +271,7 @@ def naive_matches(rule, client, now):
     return all(condition._holds_for(client, now) for condition in rule.condition_ids)
 
 
-def step_naive(env, sample):
+def step_naive(env, options):
     """d) a loop over the clients, a few ORM queries each, on a random sample;
     extrapolated to every client the rules check. Also checks that it agrees with
     the engine on the sample."""
@@ -225,7 +284,7 @@ def step_naive(env, sample):
             ("is_company", "=", True),
         ]
     )
-    clients = Partner.browse(random.Random(7).sample(candidates.ids, min(sample, len(candidates))))
+    clients = Partner.browse(random.Random(7).sample(candidates.ids, min(options.sample, len(candidates))))
     engine = {move.client_id: move.rule_id for move in rules._plan_handovers().moves}
     env.invalidate_all()
     now = fields.Datetime.now()
@@ -242,63 +301,255 @@ def step_naive(env, sample):
     disagree = [cid for cid in clients.ids if naive.get(cid) != engine.get(cid)]
     env.cr.rollback()
     return {
-        "seconds": seconds * len(candidates) / len(clients),
-        "sample": len(clients),
-        "sample_seconds": seconds,
-        "rows": len(candidates),
-        "queries": round(queries * len(candidates) / len(clients)),
-        "disagree": disagree[:10],
+        "d": row(
+            f"naive ORM loop ({len(clients)} clients, extrapolated)",
+            seconds * len(candidates) / len(clients),
+            f"{len(candidates):,} clients",
+            round(queries * len(candidates) / len(clients)),
+            count=len(candidates),
+            disagree=disagree[:10],
+        )
     }
 
 
-def step_matrix(env, repeat):
-    """The Sales Matrix: the confirmed sales of sale.report by salesperson, product
-    manager and territory, as the administrator sees them and as a regional
-    manager does (through the record rules of product and territory managers);
-    the medians of ``repeat`` reads."""
+def step_matrix(env, options):
+    """m) and n) the Sales Matrix: the confirmed sales of sale.report by
+    salesperson, product manager and territory, as the administrator sees them
+    and as a regional manager does (through the record rules of product and
+    territory managers); the medians of ``repeat`` reads."""
     groupby = ["user_id", "product_manager_id", "sales_territory_id"]
     regional = env["sales.territory"].search([("child_ids", "!=", False)], order="id", limit=1).manager_id
     if not regional:
         raise SystemExit("no region with a manager in the dataset: run ./dev populate again")
 
     def read(report):
-        times = []
-        for _i in range(repeat):
+        times, queries = [], 0
+        for _i in range(options.repeat):
             env.invalidate_all()
+            count = env.cr.sql_log_count
             start = time.perf_counter()
             groups = report._read_group([("state", "=", "sale")], groupby, ["price_subtotal:sum"])
             times.append(time.perf_counter() - start)
-        return statistics.median(times), len(groups)
+            queries = env.cr.sql_log_count - count
+        return statistics.median(times), len(groups), queries
 
-    admin_seconds, admin_cells = read(env["sale.report"])
-    seconds, cells = read(env["sale.report"].with_user(regional))
+    admin_seconds, admin_cells, admin_queries = read(env["sale.report"])
+    seconds, cells, queries = read(env["sale.report"].with_user(regional))
     env.cr.rollback()
     return {
-        "seconds": admin_seconds,
-        "rows": admin_cells,
-        "manager_seconds": seconds,
-        "manager_rows": cells,
+        "m": row("Sales Matrix read, administrator", admin_seconds, f"{admin_cells:,} cells", admin_queries),
+        "n": row("Sales Matrix read, regional manager (record rules)", seconds, f"{cells:,} cells", queries),
+    }
+
+
+def step_preview(env, _options):
+    """p) Preview of the active rule that matches the most clients, then the
+    first page of its list as the browser asks for it; r) Run Now of the same
+    rule: beyond a batch it only plans and wakes the scheduled action. As the
+    administrator; rolled back."""
+    admin = env.ref("base.user_admin")
+    moves = active_rules(env)._plan_handovers().moves
+    if not moves:
+        raise SystemExit("no active rule matches a client: nothing to preview")
+    counts = defaultdict(int)
+    for move in moves:
+        counts[move.rule_id] += 1
+    rule = env["sales.handover.rule"].browse(max(counts, key=counts.get)).with_user(admin)
+    del moves
+    env.invalidate_all()
+    count = env.cr.sql_log_count
+    start = time.perf_counter()
+    action = rule.action_preview()
+    action = action["params"]["next"] if action["type"] == "ir.actions.client" else action
+    Line = env[action["res_model"]].with_user(admin)
+    page = Line.web_search_read(
+        action["domain"],
+        {
+            "partner_id": {"fields": {"display_name": {}}},
+            "sales_lifecycle_state": {},
+            "hunter_id": {"fields": {"display_name": {}}},
+            "user_id": {"fields": {"display_name": {}}},
+            "to_user_id": {"fields": {"display_name": {}}},
+            "order_count": {},
+            "sales_total": {},
+            "currency_id": {"fields": {}},
+        },
+        limit=80,
+    )
+    preview_seconds = time.perf_counter() - start
+    preview_queries = env.cr.sql_log_count - count
+    if len(page["records"]) != min(80, page["length"]):
+        raise SystemExit(f"the preview's first page has {len(page['records'])} lines of {page['length']}")
+    env.cr.rollback()
+    env.invalidate_all()
+    count = env.cr.sql_log_count
+    start = time.perf_counter()
+    result = rule.action_run()
+    run_seconds = time.perf_counter() - start
+    run_queries = env.cr.sql_log_count - count
+    background = rule.run_requested
+    env.cr.rollback()
+    return {
+        "p": row(
+            "Preview of the largest rule + its first page",
+            preview_seconds,
+            f"{page['length']:,} clients listed",
+            preview_queries,
+            count=page["length"],
+            rule=rule.name,
+        ),
+        "r": row(
+            "Run Now of that rule (returns; runs as c)",
+            run_seconds,
+            f"{page['length']:,} clients, " + ("in the background" if background else "at once"),
+            run_queries,
+            background=bool(background),
+            message=result["params"]["message"],
+        ),
+    }
+
+
+def odoo_bin(*args):
+    """odoo-bin with this process's configuration; returns its log (fails on a
+    warning or an error, as ./dev does)."""
+    log = Path(config["data_dir"]) / "bench-odoo-bin.log"
+    log.unlink(missing_ok=True)
+    odoo_bin_path = Path(odoo.__file__).resolve().parents[1] / "odoo-bin"
+    command = [sys.executable, str(odoo_bin_path), "-c", config.rcfile, f"--logfile={log}", *args]
+    proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    text = log.read_text() if log.exists() else ""
+    bad = re.findall(r"^\S+ \S+ \d+ (?:WARNING|ERROR|CRITICAL) .*$", text, re.MULTILINE)
+    if proc.returncode or bad:
+        sys.stderr.write(proc.stderr + "\n".join(bad or text.splitlines()[-30:]) + "\n")
+        raise SystemExit(f"odoo-bin {' '.join(args)} failed")
+    return text
+
+
+def timed_install(dbname):
+    """odoo-bin -i sales_roles on ``dbname``: (seconds, the child's peak RSS)."""
+    start = time.perf_counter()
+    odoo_bin("-d", dbname, "-i", "sales_roles", "--stop-after-init", "--without-demo=all", "--log-level=warn")
+    seconds = time.perf_counter() - start
+    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+
+
+def fingerprint(cr):
+    """What the install and the crediting of past orders must reproduce: the
+    clients' lifecycle and hunter, and the confirmed orders per hunter."""
+    cr.execute(
+        SQL(
+            """SELECT (SELECT md5(string_agg(id || ':' || sales_lifecycle_state || ':' || COALESCE(hunter_id, 0),
+                                             ',' ORDER BY id)) FROM res_partner),
+                      (SELECT COUNT(*) FROM res_partner WHERE sales_lifecycle_state = 'new'),
+                      (SELECT md5(string_agg(h || ':' || n, ',' ORDER BY h)) FROM (
+                           SELECT COALESCE(hunter_id, 0) AS h, COUNT(*) AS n FROM sale_order
+                            WHERE state = 'sale' GROUP BY 1) o),
+                      (SELECT COUNT(*) FROM sale_order WHERE state = 'sale' AND hunter_id IS NOT NULL)"""
+        )
+    )
+    return cr.fetchone()
+
+
+def step_install(env, options):
+    """i) The addon installed into a copy of the dataset it was uninstalled
+    from (env's database), beside the same install into the empty base
+    database; checks the clients are classified as in the dataset and that no
+    order was written."""
+    dbname = env.cr.dbname
+    want = fingerprint(env.cr)
+    env["ir.module.module"].search([("name", "=", "sales_roles")]).button_immediate_uninstall()
+    env.cr.commit()
+    # The install's transactions come after this one: the orders they write
+    # are those of a more recent xmin.
+    env.cr.execute(SQL("SELECT mod(txid_current(), 4294967296)::text, COUNT(*) FROM sale_order"))
+    before, orders = env.cr.fetchone()
+    env.cr.commit()
+    seconds, rss = timed_install(dbname)
+    empty_seconds = None
+    if options.base_db:
+        empty = f"{dbname}_empty"
+        copy_database(options.base_db, empty)
+        try:
+            empty_seconds, _rss = timed_install(empty)
+        finally:
+            drop_database(empty)
+    env.cr.execute(SQL("SELECT COUNT(*) FROM sale_order WHERE age(xmin) < age(%s::xid)", before))
+    rewritten = env.cr.fetchone()[0]
+    got = fingerprint(env.cr)
+    if got[:2] != want[:2]:
+        raise SystemExit(
+            f"the install classified the clients otherwise: {got[1]} new partners, not {want[1]}"
+        )
+    env.cr.commit()
+    return {
+        "i": row(
+            "install into the dataset (odoo-bin -i)",
+            seconds,
+            f"{orders:,} orders, {rewritten:,} rewritten",
+            None,
+            rss,
+            count=orders,
+            empty_seconds=empty_seconds,
+            rewritten=rewritten,
+            classified=got[1],
+        )
+    }
+
+
+def step_stamp(env, options):
+    """j) After i): the scheduled action that credits the orders that predate
+    the install to their hunter, until done; checked against the dataset's
+    stamps (given by the orchestrator)."""
+    seconds, queries, calls = run_cron(env, "sales_roles.ir_cron_stamp_historical_orders")
+    got = fingerprint(env.cr)
+    if got[2] != options.want_orders:
+        raise SystemExit("the orders were not credited to the hunters they have in the dataset")
+    cron = env.ref("sales_roles.ir_cron_stamp_historical_orders")
+    return {
+        "j": row(
+            f"crediting past orders, scheduled action ({calls} call(s))",
+            seconds,
+            f"{got[3] / seconds:,.0f} orders/s ({got[3]:,})",
+            queries,
+            count=got[3],
+            switched_off=not cron.active,
+        )
     }
 
 
 STEPS = {
     "evaluate": step_evaluate,
-    "cron": step_cron,
-    "write": step_write,
     "naive": step_naive,
     "matrix": step_matrix,
+    "preview": step_preview,
+    "cron": step_cron,
+    "write": step_write,
+    "install": step_install,
+    "stamp": step_stamp,
 }
+# The table's rows, in order; the rows f, g, h are the nightly jobs of features
+# still to come (service standards, targets, proposals): a new row is a step
+# (its measure and, in the same process, its floor) and its entries here.
+ROWS = "abcdefghijprmn"
+# (name, numerator, denominator, per: compare seconds per counted item, target)
+RATIOS = [
+    ("b/a", "b", "a", False, "target <= 2"),
+    ("c/e", "c", "e", True, "target <= 3, per client"),
+    ("d/b", "d", "b", False, ""),
+]
 
 
-def run_step(step, dbname, arg):
+def run_step(step, dbname, options):
     registry = Registry(dbname)
     with registry.cursor() as cr:
         env = superuser_env(cr)
         rss = current_rss()
-        result = STEPS[step](env, arg)
-    result.setdefault("peak_rss", peak_rss())
-    result["base_rss"] = rss
-    return result
+        rows = STEPS[step](env, options)
+    for result in rows.values():
+        if result["peak_rss"] is None:
+            result["peak_rss"] = peak_rss()
+        result.setdefault("base_rss", rss)
+    return rows
 
 
 # ------------------------------------------------------------
@@ -329,10 +580,10 @@ def drop_database(name):
     admin_sql(SQL("DROP DATABASE IF EXISTS %s WITH (FORCE)", SQL.identifier(name)))
 
 
-def spawn(step, dbname, odoo_args, arg):
-    """Run one step in a fresh process; return what it measured."""
-    args = [sys.executable, __file__, f"--step={step}", f"--arg={arg}", *odoo_args, "-d", dbname]
-    proc = subprocess.run(args, capture_output=True, text=True, check=False)
+def spawn(step, dbname, odoo_args, options):
+    """Run one step in a fresh process; return its rows."""
+    args = [sys.executable, __file__, f"--step={step}", f"--options={json.dumps(vars(options))}"]
+    proc = subprocess.run([*args, *odoo_args, "-d", dbname], capture_output=True, text=True, check=False)
     if proc.returncode:
         sys.stderr.write(proc.stderr)
         raise SystemExit(f"bench step {step} failed")
@@ -343,75 +594,72 @@ def mib(size):
     return f"{size / 2**20:,.0f} MiB"
 
 
-def print_table(dbname, info, machine, results):
-    a, b, c, d, e = (results[k] for k in ("floor", "plan", "cron", "naive", "write"))
-    rows = [
-        (
-            "a",
-            "floor: one hand-written SQL query",
-            f"{a['seconds']:.2f} s",
-            f"{a['rows']:,} clients",
-            f"{a['queries']}",
-            mib(a["peak_rss"]),
-        ),
-        (
-            "b",
-            "engine: _plan_handovers (preview)",
-            f"{b['seconds']:.2f} s",
-            f"{b['rows']:,} handovers planned",
-            f"{b['queries']}",
-            mib(b["peak_rss"]),
-        ),
-        (
-            "c",
-            f"scheduled action, commits ({c['calls']} call(s))",
-            f"{c['seconds']:.1f} s",
-            f"{c['rows'] / c['seconds']:,.0f} handovers/s ({c['rows']:,})",
-            f"{c['queries']:,}",
-            mib(c["peak_rss"]),
-        ),
-        (
-            "d",
-            f"naive ORM loop ({d['sample']} clients, extrapolated)",
-            f"{d['seconds']:.1f} s",
-            f"{d['rows']:,} clients",
-            f"{d['queries']:,}",
-            mib(d["peak_rss"]),
-        ),
-        (
-            "e",
-            "plain ORM write({'user_id'}) of c)'s clients",
-            f"{e['seconds']:.1f} s",
-            f"{e['rows'] / e['seconds']:,.0f} clients/s ({e['rows']:,})",
-            f"{e['queries']:,}",
-            mib(e["peak_rss"]),
-        ),
-    ]
+def ratio(rows, numerator, denominator, per):
+    top, bottom = rows[numerator], rows[denominator]
+    if per:
+        return (top["seconds"] / top["count"]) / (bottom["seconds"] / bottom["count"])
+    return top["seconds"] / bottom["seconds"]
+
+
+def table(rows):
+    """The markdown table of the rows measured, in ROWS order."""
     header = ("", "measure", "time", "volume", "queries", "peak RSS")
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    print(f"Benchmark of {dbname}: {info}")
-    print(f"Machine: {machine}")
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in rows:
-        print("| " + " | ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)) + " |")
+    lines = [
+        (
+            key,
+            result["measure"],
+            f"{result['seconds']:.2f} s" if result["seconds"] < 10 else f"{result['seconds']:.1f} s",
+            result["volume"],
+            "-" if result["queries"] is None else f"{result['queries']:,}",
+            mib(result["peak_rss"]),
+        )
+        for key in ROWS
+        if (result := rows.get(key))
+    ]
+    widths = [max(len(str(line[i])) for line in [header, *lines]) for i in range(len(header))]
+    out = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"]
+    out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    out += [
+        "| " + " | ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)) + " |" for line in lines
+    ]
+    return "\n".join(out)
+
+
+def print_report(report):
+    rows = report["rows"]
+    print(f"Benchmark of {report['database']}: {report['info']}")
+    print(f"Machine: {report['machine']}")
+    print(table(rows))
     print()
-    print(f"b/a = {b['seconds'] / a['seconds']:.2f}  (target <= 2)")
-    print(f"c/e = {c['seconds'] / e['seconds'] * e['rows'] / c['rows']:.2f}  (target <= 3, per client)")
-    print(f"d/b = {d['seconds'] / b['seconds']:,.0f}")
-    print(f"evaluation queries: {b['queries']} for {a['rows']:,} clients")
-    print(f"peak RSS of the scheduled action: {mib(c['peak_rss'])} (after loading: {mib(c['base_rss'])})")
-    print(f"e) with Odoo's default context (tracking, notifications): {e['default_rate']:,.0f} clients/s")
-    for rule, count in b["rules"].items():
-        print(f"  rule {rule!r}: {count:,} handovers planned")
-    m = results["matrix"]
-    print(
-        f"Sales Matrix (sale.report by salesperson x product manager x territory): {m['seconds']:.2f} s, "
-        f"{m['rows']:,} cells; as a regional manager (record rules): {m['manager_seconds']:.2f} s, "
-        f"{m['manager_rows']:,} cells"
-    )
-    if d["disagree"]:
-        print(f"WARNING: the naive loop and the engine disagree on clients {d['disagree']}")
+    for name, value, target in report["ratios"]:
+        print(f"{name} = {value:,.2f}  ({target})" if target else f"{name} = {value:,.0f}")
+    if "b" in rows:
+        print(f"evaluation queries: {rows['b']['queries']} for {rows['a']['count']:,} clients")
+        for rule, count in rows["b"]["rules"].items():
+            print(f"  rule {rule!r}: {count:,} handovers planned")
+    if "c" in rows:
+        c = rows["c"]
+        print(f"peak RSS of the scheduled action: {mib(c['peak_rss'])} (after loading: {mib(c['base_rss'])})")
+    if "e" in rows:
+        print(
+            f"e) with Odoo's default context (tracking, notifications): {rows['e']['default_rate']:,.0f} clients/s"
+        )
+    if "i" in rows:
+        i = rows["i"]
+        empty = f"; into the empty base database: {i['empty_seconds']:.1f} s" if i["empty_seconds"] else ""
+        print(f"install: {i['classified']:,} partners classified, {i['rewritten']:,} orders rewritten{empty}")
+    if "j" in rows:
+        print(f"crediting past orders: switched itself off when done: {rows['j']['switched_off']}")
+    if "p" in rows:
+        print(f"preview of rule {rows['p']['rule']!r}; Run Now says: {rows['r']['message']}")
+    if "m" in rows:
+        m, n = rows["m"], rows["n"]
+        print(
+            f"Sales Matrix (sale.report by salesperson x product manager x territory): {m['seconds']:.2f} s, "
+            f"{m['volume']}; as a regional manager (record rules): {n['seconds']:.2f} s, {n['volume']}"
+        )
+    if rows.get("d", {}).get("disagree"):
+        print(f"WARNING: the naive loop and the engine disagree on clients {rows['d']['disagree']}")
 
 
 def dataset_info(dbname):
@@ -427,8 +675,17 @@ def dataset_info(dbname):
             )
         )
         clients, orders, lines, rules, version = cr.fetchone()
+        stamps = fingerprint(cr)
     odoo.sql_db.close_db(dbname)
-    return f"{clients:,} clients, {orders:,} orders, {lines:,} lines, {rules} active rules", version
+    info = f"{clients:,} clients, {orders:,} orders, {lines:,} lines, {rules} active rules"
+    return {
+        "clients": clients,
+        "orders": orders,
+        "lines": lines,
+        "info": info,
+        "pg": version,
+        "stamps": stamps,
+    }
 
 
 def machine_info(pg_version):
@@ -440,31 +697,47 @@ def machine_info(pg_version):
     return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, PostgreSQL {pg_version}, Python {python}"
 
 
-def bench(dbname, odoo_args, args):
-    """Run each step in a process of its own; return their results."""
-    # The copies first: CREATE DATABASE ... TEMPLATE needs the template idle.
-    copies = {"cron": f"{dbname}_bench_c", "write": f"{dbname}_bench_e"}
-    results = {}
+# Where each step runs: on the dataset (read only, rolled back) or on a
+# throwaway copy of it; the steps sharing a copy run on it in this order.
+PLAN = [
+    ("evaluate", None),
+    ("naive", None),
+    ("matrix", None),
+    ("preview", None),
+    ("cron", "c"),
+    ("write", "e"),
+    ("install", "i"),
+    ("stamp", "i"),
+]
+
+
+def bench(dbname, odoo_args, options, dataset):
+    """Run each step in a process of its own; return their rows."""
+    steps = [(step, copy) for step, copy in PLAN if step in options.steps]
+    options.want_orders = dataset["stamps"][2]
+    passthrough = [arg for arg in odoo_args if not arg.startswith("-d") and arg != dbname]
+    rows = {}
+    copy = None
     try:
-        for copy in copies.values():
-            say("copying %s to %s", dbname, copy)
-            copy_database(dbname, copy)
-        plan = [
-            ("evaluate", dbname, args.repeat),
-            ("naive", dbname, args.sample),
-            ("matrix", dbname, args.repeat),
-            ("cron", copies["cron"], 0),
-            ("write", copies["write"], 0),
-        ]
-        passthrough = [arg for arg in odoo_args if not arg.startswith("-d") and arg != dbname]
-        for step, db, arg in plan:
+        for index, (step, copy_key) in enumerate(steps):
+            db = dbname
+            if copy_key:
+                db = f"{dbname}_bench_{copy_key}"
+                if copy != db:
+                    # One copy at a time (a dataset of 300,000 clients takes gigabytes);
+                    # CREATE DATABASE ... TEMPLATE needs the dataset idle: no step runs.
+                    say("copying %s to %s", dbname, db)
+                    copy_database(dbname, db)
+                    copy = db
             say("step %s on %s", step, db)
-            results[step] = spawn(step, db, passthrough, arg)
-        results.update(results.pop("evaluate"))
+            rows.update(spawn(step, db, passthrough, options))
+            if copy and (index + 1 == len(steps) or steps[index + 1][1] != copy_key):
+                drop_database(copy)
+                copy = None
     finally:
-        for copy in copies.values():
+        if copy:
             drop_database(copy)
-    return results
+    return rows
 
 
 def main(argv):
@@ -473,18 +746,50 @@ def main(argv):
             "--repeat", type=int, default=3, help="timed runs of a), b) and the matrix (median)"
         )
         parser.add_argument("--sample", type=int, default=300, help="clients of the naive loop d)")
+        parser.add_argument(
+            "--steps",
+            default=",".join(step for step, _copy in PLAN),
+            help="the steps to run, comma-separated (default: all): " + ", ".join(step for step, _c in PLAN),
+        )
+        parser.add_argument("--base-db", help="the empty base database, for the install's reference")
+        parser.add_argument("--json", help="also write the results to this file")
         parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
-        parser.add_argument("--arg", type=int, help=argparse.SUPPRESS)
+        parser.add_argument("--options", help=argparse.SUPPRESS)
 
-    _parser, args, odoo_args = command_line("./dev bench", __doc__, argv, arguments)
+    parser, args, odoo_args = command_line("./dev bench", __doc__, argv, arguments)
     dbname = config["db_name"]
     if args.step:
-        print(json.dumps(run_step(args.step, dbname, args.arg), default=str))
+        options = argparse.Namespace(**json.loads(args.options))
+        print(json.dumps(run_step(args.step, dbname, options), default=str))
         return 0
+    args.steps = [step.strip() for step in args.steps.split(",") if step.strip()]
+    unknown = set(args.steps) - set(STEPS)
+    if unknown:
+        parser.error(f"unknown steps: {', '.join(sorted(unknown))}")
+    if "stamp" in args.steps and "install" not in args.steps:
+        parser.error("the step stamp runs after install")
     started = time.monotonic()
-    info, pg_version = dataset_info(dbname)
-    results = bench(dbname, odoo_args, args)
-    print_table(dbname, info, machine_info(pg_version), results)
+    dataset = dataset_info(dbname)
+    options = argparse.Namespace(
+        **{k: v for k, v in vars(args).items() if k not in ("step", "options", "json")}
+    )
+    rows = bench(dbname, odoo_args, options, dataset)
+    report = {
+        "database": dbname,
+        "info": dataset["info"],
+        "clients": dataset["clients"],
+        "orders": dataset["orders"],
+        "machine": machine_info(dataset["pg"]),
+        "rows": rows,
+        "ratios": [
+            (name, ratio(rows, top, bottom, per), target)
+            for name, top, bottom, per, target in RATIOS
+            if top in rows and bottom in rows
+        ],
+    }
+    print_report(report)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1, default=str))
     say("done in %.0f s", time.monotonic() - started)
     return 0
 

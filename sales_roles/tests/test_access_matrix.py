@@ -133,6 +133,9 @@ class TestAccessMatrix(SalesRolesCase):
         )
         cells["Preview a rule"] = "yes" if self._can(rule.action_preview) else "-"
         cells["Run a rule now"] = "yes" if self._can(rule.action_run) else "-"
+        cells["Set a rule's run progress"] = (
+            "yes" if self._can(lambda: rule.write({"run_requested": True, "run_done_count": 1})) else "-"
+        )
         cells["Set a client's hunter or exclusion"] = (
             "yes" if self._can(lambda: self.other_client.with_env(env).write({"hunter_id": user.id})) else "-"
         )

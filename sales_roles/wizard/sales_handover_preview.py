@@ -71,7 +71,7 @@ class SalesHandoverPreviewLine(models.Model):
     _auto = False
     _order = "id"
     _rec_name = "partner_id"
-    _depends = {"sales.handover.preview": ["moves"]}
+    _depends = {"sales.handover.preview": ["moves", "rule_id"]}
 
     preview_id = fields.Many2one("sales.handover.preview", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Client", readonly=True)

@@ -193,7 +193,9 @@ def take_all(shooter, odoo):
     shooter.shoot("rule_preview")
 
     # ... decides on the handovers a rule proposed for his approval ...
-    shooter.menu("sale.sale_menu_root", "sales_roles.sales_roles_main_menu", "sales_roles.sales_handover_proposal_menu")
+    shooter.menu(
+        "sale.sale_menu_root", "sales_roles.sales_roles_main_menu", "sales_roles.sales_handover_proposal_menu"
+    )
     shooter.wait(".o_list_renderer .o_data_row [name=to_user_id]")
     shooter.shoot("proposals")
 

@@ -101,7 +101,6 @@ class ResPartner(models.Model):
     handover_proposal_id = fields.Many2one(
         "sales.handover",
         compute="_compute_handover_proposal",
-        string="Handover Proposal",
         help="The handover a rule proposes for this client, waiting for its approver's decision.",
     )
     handover_proposal_rule_id = fields.Many2one(

@@ -104,7 +104,6 @@ class SalesHandover(models.Model):
     )
     decided_by_id = fields.Many2one(
         "res.users",
-        string="Decided By",
         readonly=True,
         index="btree_not_null",
         ondelete="restrict",
@@ -134,7 +133,7 @@ class SalesHandover(models.Model):
     # ------------------------------------------------------------
 
     def init(self):
-        super().init()
+        res = super().init()
         # One pending proposal per client: a client cannot wait for two decisions,
         # and the rules' candidate query finds the clients waiting on this index.
         self.env.cr.execute(
@@ -143,6 +142,7 @@ class SalesHandover(models.Model):
                 "ON sales_handover (partner_id) WHERE state = 'proposed'"
             )
         )
+        return res
 
     def write(self, vals):
         if not self.env.su:
@@ -279,7 +279,9 @@ class SalesHandover(models.Model):
         """
         if moves:
             now = fields.Datetime.now()
-            self.sudo().create([dict(self._log_values(move, now, "auto"), state="proposed") for move in moves])
+            self.sudo().create(
+                [dict(self._log_values(move, now, "auto"), state="proposed") for move in moves]
+            )
         return moves
 
     def _apply_moves(self, moves, trigger="auto", reason=None):
@@ -394,9 +396,7 @@ class SalesHandover(models.Model):
                     Handover.browse(move.proposal_id).write(
                         {"order_count": move.order_count, "sales_total": move.sales_total}
                     )
-        return Handover.browse(
-            [move.proposal_id if move.proposal_id else next(created).id for move in moves]
-        )
+        return Handover.browse([move.proposal_id if move.proposal_id else next(created).id for move in moves])
 
     # ------------------------------------------------------------
     # BUSINESS METHODS: DECISIONS
@@ -441,7 +441,8 @@ class SalesHandover(models.Model):
         unfit_ids = {
             move.proposal_id
             for move in applicable
-            if move.to_user_id != move.from_user_id and not self._may_receive(move.to_user_id, move.company_id)
+            if move.to_user_id != move.from_user_id
+            and not self._may_receive(move.to_user_id, move.company_id)
         }
         applied = self._apply_locked(
             [move for move in applicable if move.proposal_id not in unfit_ids], "auto", None
@@ -525,7 +526,9 @@ class SalesHandover(models.Model):
         )
         now = fields.Datetime.now()
         for proposal in self:
-            later = since.filtered(lambda h, p=proposal: h.partner_id == p.partner_id and h.date >= p.date)[:1]
+            later = since.filtered(lambda h, p=proposal: h.partner_id == p.partner_id and h.date >= p.date)[
+                :1
+            ]
             if proposal in blocked:
                 reason = _("The client was excluded from automatic handovers since it was proposed.")
             elif later.rule_id:
@@ -555,7 +558,9 @@ class SalesHandover(models.Model):
         if not self:
             return
         now = fields.Datetime.now()
-        self.write({"state": "rejected", "reason": reason, "decided_by_id": self.env.uid, "decided_date": now})
+        self.write(
+            {"state": "rejected", "reason": reason, "decided_by_id": self.env.uid, "decided_date": now}
+        )
         days = self._cooldown_days()
         decider = self.env.user.name
         bodies = {
@@ -855,12 +860,16 @@ class SalesHandover(models.Model):
 
     def _activity_days(self):
         """Days until the new owner's to-do is due."""
-        return self._days_param("sales_roles.handover_activity_days", DEFAULT_ACTIVITY_DAYS, 0, MAX_ACTIVITY_DAYS)
+        return self._days_param(
+            "sales_roles.handover_activity_days", DEFAULT_ACTIVITY_DAYS, 0, MAX_ACTIVITY_DAYS
+        )
 
     @api.model
     def _cooldown_days(self):
         """Days a rule waits before proposing again a client whose proposal was rejected."""
-        return self._days_param("sales_roles.proposal_cooldown_days", DEFAULT_COOLDOWN_DAYS, 0, MAX_COOLDOWN_DAYS)
+        return self._days_param(
+            "sales_roles.proposal_cooldown_days", DEFAULT_COOLDOWN_DAYS, 0, MAX_COOLDOWN_DAYS
+        )
 
     @api.model
     def _expiry_days(self):

@@ -105,7 +105,6 @@ class SalesHandoverRule(models.Model):
     )
     approver_id = fields.Many2one(
         "res.users",
-        string="Approver",
         tracking=True,
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
         help="Who approves or rejects the proposals of this rule, besides the Sales Administrators. "
@@ -500,7 +499,9 @@ class SalesHandoverRule(models.Model):
         group = self.env.ref("sales_team.group_sale_manager")
         return (
             group.sudo()
-            .users.filtered(lambda user: user.active and not user.share and self.company_id in user.company_ids)
+            .users.filtered(
+                lambda user: user.active and not user.share and self.company_id in user.company_ids
+            )
             .sorted("id")
         )
 
@@ -539,7 +540,9 @@ class SalesHandoverRule(models.Model):
                 [("rule_id", "in", self.ids), ("state", "=", "proposed")], ["rule_id"], ["__count"]
             )
         )
-        activity_type = self.env.ref("sales_roles.mail_activity_type_handover_proposals", raise_if_not_found=False)
+        activity_type = self.env.ref(
+            "sales_roles.mail_activity_type_handover_proposals", raise_if_not_found=False
+        )
         if not activity_type:
             return
         for rule in self.sudo():
@@ -549,7 +552,7 @@ class SalesHandoverRule(models.Model):
                 todos.action_feedback(feedback=_("No proposal left to decide."))
                 continue
             approvers = rule._approvers()
-            stale = todos.filtered(lambda activity: activity.user_id not in approvers)
+            stale = todos.filtered(lambda activity, approvers=approvers: activity.user_id not in approvers)
             todos -= stale
             stale.unlink()
             for user in approvers:

@@ -93,7 +93,12 @@ class TestProposalRights(ProposalsCase):
     def test_the_proposals_menu(self):
         menu = self.env.ref("sales_roles.sales_handover_proposal_menu")
         Menu = self.env["ir.ui.menu"]
-        for user, sees in ((self.approver, True), (self.director, True), (self.hunter_s, False), (self.seller, False)):
+        for user, sees in (
+            (self.approver, True),
+            (self.director, True),
+            (self.hunter_s, False),
+            (self.seller, False),
+        ):
             with self.subTest(user=user.login):
                 self.assertEqual(menu.id in Menu.with_user(user)._visible_menu_ids(), sees)
 
@@ -177,10 +182,16 @@ class TestProposalMultiCompany(ProposalsCase):
         self.assertEqual(self.rule_b._approvers(), self.admin_b, "the administrators of its company")
         self.assertEqual(self._todos(self.rule_b).user_id, self.admin_b)
 
-        for user, proposal in ((self.manager, proposal_b), (self.admin_b, proposal_a), (self.approver, proposal_b)):
+        for user, proposal in (
+            (self.manager, proposal_b),
+            (self.admin_b, proposal_a),
+            (self.approver, proposal_b),
+        ):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 proposal.with_user(user).action_approve()
-        proposal_b.with_user(self.admin_b).with_context(allowed_company_ids=self.company_b.ids).action_approve()
+        proposal_b.with_user(self.admin_b).with_context(
+            allowed_company_ids=self.company_b.ids
+        ).action_approve()
         self.assertEqual(client_b.user_id, self.farmer_b)
         self.assertEqual(proposal_b.order_count, 1, "measured on the orders of company B")
 

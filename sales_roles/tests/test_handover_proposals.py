@@ -72,7 +72,14 @@ class TestProposalFlow(ProposalsCase):
 
         self.assertRecordValues(
             client,
-            [{"user_id": self.hunter.id, "sales_lifecycle_state": "new", "team_id": False, "handover_date": False}],
+            [
+                {
+                    "user_id": self.hunter.id,
+                    "sales_lifecycle_state": "new",
+                    "team_id": False,
+                    "handover_date": False,
+                }
+            ],
         )
         self.assertEqual(contact.user_id, self.hunter)
         self.assertFalse(client.handover_ids, "the history holds actual changes only")
@@ -145,7 +152,11 @@ class TestProposalFlow(ProposalsCase):
             propose=True,
         )
         # ... and the database refuses a second pending proposal
-        with self.assertRaises(psycopg2.errors.UniqueViolation), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+        with (
+            self.assertRaises(psycopg2.errors.UniqueViolation),
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+        ):
             self.Handover._propose_moves([twice])
         # the index the candidate query relies on
         self.env.cr.execute(
@@ -203,7 +214,8 @@ class TestProposalFlow(ProposalsCase):
         self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
 
         self.assertRecordValues(
-            client, [{"user_id": new_owner.id, "sales_lifecycle_state": "regular", "team_id": self.farm_team.id}]
+            client,
+            [{"user_id": new_owner.id, "sales_lifecycle_state": "regular", "team_id": self.farm_team.id}],
         )
         self.assertTrue(client.handover_date)
         self.assertEqual(contact.user_id, new_owner)
@@ -220,7 +232,9 @@ class TestProposalFlow(ProposalsCase):
                 }
             ],
         )
-        self.assertEqual(proposal.date, proposal.decided_date, "the log is dated when the client changed hands")
+        self.assertEqual(
+            proposal.date, proposal.decided_date, "the log is dated when the client changed hands"
+        )
         self.assertEqual(client.handover_ids, proposal, "one record per actual change")
         self.assertEqual(self.Handover.search_count([("partner_id", "=", client.id)]), 1)
         note = client.message_ids.filtered(lambda m: "After the 3rd order" in (m.body or ""))
@@ -253,7 +267,11 @@ class TestProposalFlow(ProposalsCase):
         )
         self._night()
         self.env["sales.handover.wizard"].with_user(self.manager).create(
-            {"partner_ids": [Command.set(by_hand.ids)], "user_id": self.hunter_2.id, "reason": "Asked for Henry"}
+            {
+                "partner_ids": [Command.set(by_hand.ids)],
+                "user_id": self.hunter_2.id,
+                "reason": "Asked for Henry",
+            }
         ).action_confirm()
         reassigned.user_id = self.hunter_2
         excluded.handover_blocked = True
@@ -263,7 +281,8 @@ class TestProposalFlow(ProposalsCase):
         self.assertEqual(action["params"]["type"], "warning")
         self.assertIn("3 proposal(s) cancelled", action["params"]["message"])
         reasons = {
-            proposal.partner_id: proposal.reason for proposal in proposals.filtered(lambda p: p.state == "cancelled")
+            proposal.partner_id: proposal.reason
+            for proposal in proposals.filtered(lambda p: p.state == "cancelled")
         }
         self.assertEqual(set(reasons), {by_hand, reassigned, excluded})
         self.assertIn("Asked for Henry", reasons[by_hand])
@@ -336,7 +355,12 @@ class TestProposalFlow(ProposalsCase):
         self._night()
         proposal = self._proposal(client)
         as_approver = proposal.with_user(self.approver)
-        for vals in ({"reason": "Forged"}, {"order_count": 99}, {"state": "done"}, {"from_user_id": self.approver.id}):
+        for vals in (
+            {"reason": "Forged"},
+            {"order_count": 99},
+            {"state": "done"},
+            {"from_user_id": self.approver.id},
+        ):
             with self.subTest(vals=vals), self.assertRaises(AccessError):
                 as_approver.write(vals)
         as_approver.write({"order_count": 3, "state": "proposed"})  # the values it has: no change
@@ -358,7 +382,7 @@ class TestProposalFlow(ProposalsCase):
         wizard = (
             self.env["sales.handover.reject.wizard"]
             .with_user(self.approver)
-            .with_context(wizard_action["context"])
+            .with_context(**wizard_action["context"])
             .create({"reason": "The hunter is negotiating the annual contract"})
         )
         self.assertEqual(wizard.cooldown_days, 30)
@@ -445,7 +469,9 @@ class TestProposalFlow(ProposalsCase):
         ):
             with self.subTest(vals=vals), self.assertRaises(ValidationError):
                 Settings.create(vals)
-        Settings.create({"sales_roles_proposal_cooldown_days": 7, "sales_roles_proposal_expiry_days": 3}).execute()
+        Settings.create(
+            {"sales_roles_proposal_cooldown_days": 7, "sales_roles_proposal_expiry_days": 3}
+        ).execute()
         self.assertEqual(self.Handover._cooldown_days(), 7)
         self.assertEqual(self.Handover._expiry_days(), 3)
 
@@ -479,7 +505,10 @@ class TestProposalScale(ProposalsCase):
     def _proposals(self, count):
         """``count`` pending proposals of new clients of the hunter, to both farmers."""
         clients = self.env["res.partner"].create(
-            [{"name": f"Batch {count} {i}", "is_company": True, "user_id": self.hunter.id} for i in range(count)]
+            [
+                {"name": f"Batch {count} {i}", "is_company": True, "user_id": self.hunter.id}
+                for i in range(count)
+            ]
         )
         clients.write({"sales_lifecycle_state": "new"})
         self.Handover._propose_moves(
@@ -524,4 +553,6 @@ class TestProposalScale(ProposalsCase):
             with self.subTest(count=count), self.assertQueryCount(__system__=40):
                 proposals.action_reject("Too early")
             self.assertEqual(set(proposals.mapped("state")), {"rejected"})
-            self.assertEqual(len(clients.message_ids.filtered(lambda m: "Too early" in (m.body or ""))), count)
+            self.assertEqual(
+                len(clients.message_ids.filtered(lambda m: "Too early" in (m.body or ""))), count
+            )

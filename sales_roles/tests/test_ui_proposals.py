@@ -14,10 +14,16 @@ class TestUiProposals(HttpCase):
             name="Tour Proposal Director",
         )
         hunter = new_test_user(
-            self.env, "tour_proposal_hunter", groups="sales_team.group_sale_salesman", name="Tour Proposal Hunter"
+            self.env,
+            "tour_proposal_hunter",
+            groups="sales_team.group_sale_salesman",
+            name="Tour Proposal Hunter",
         )
         farmer = new_test_user(
-            self.env, "tour_proposal_farmer", groups="sales_team.group_sale_salesman", name="Tour Proposal Farmer"
+            self.env,
+            "tour_proposal_farmer",
+            groups="sales_team.group_sale_salesman",
+            name="Tour Proposal Farmer",
         )
         rule = self.env["sales.handover.rule"].create(
             {

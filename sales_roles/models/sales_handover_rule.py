@@ -578,7 +578,9 @@ class SalesHandoverRule(models.Model):
             )
         else:
             summary = env._("%(count)s client(s) proposed by “%(rule)s”", count=count, rule=self.name)
-        note = Markup("<p>%s</p><p>%s</p>") % (
+        note = Markup(
+            '<p>%s</p><p>%s</p><p><a href="/odoo/action-sales_roles.sales_handover_proposal_action">%s</a></p>'
+        ) % (
             env._(
                 "The rule “%(rule)s” proposes to hand %(count)s client(s) over: approve or reject them "
                 "with the rule's Proposals button, or in Sales > Hunters & Farmers > Proposals.",
@@ -589,5 +591,6 @@ class SalesHandoverRule(models.Model):
                 "Proposals not decided within %(days)s days expire.",
                 days=env["sales.handover"]._expiry_days(),
             ),
+            env._("Open the proposals"),
         )
         return summary, note

@@ -110,6 +110,7 @@ class TestProposalFlow(ProposalsCase):
         todo = self._todos()
         self.assertEqual(todo.user_id, self.approver, "one to-do for the approver, on the rule")
         self.assertEqual(todo.summary, "1 client(s) proposed for Account Management")
+        self.assertIn("action-sales_roles.sales_handover_proposal_action", todo.note, "it links to the queue")
         action = self.rule.with_user(self.approver).action_view_proposals()
         self.assertEqual(self.Handover.with_user(self.approver).search(action["domain"]), proposal)
 

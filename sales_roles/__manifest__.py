@@ -14,8 +14,10 @@
         "data/sales_position_data.xml",
         "data/ir_config_parameter_data.xml",
         "data/ir_cron.xml",
+        "data/mail_activity_type_data.xml",
         "data/sales_handover_rule_data.xml",
         "wizard/sales_handover_wizard_views.xml",
+        "wizard/sales_handover_reject_wizard_views.xml",
         "wizard/sales_handover_preview_views.xml",
         "wizard/sales_matrix_recompute_wizard_views.xml",
         "views/sales_position_views.xml",
@@ -43,6 +45,7 @@
         "demo/sales_handover_demo.xml",
         "demo/sale_order_date_demo.xml",
         "demo/res_partner_contact_demo.xml",
+        "demo/sales_handover_proposal_demo.xml",
     ],
     "assets": {
         "web.assets_tests": ["sales_roles/static/tests/tours/**/*"],

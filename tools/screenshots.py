@@ -192,6 +192,13 @@ def take_all(shooter, odoo):
     shooter.wait(".o_list_renderer .o_data_row [name=to_user_id]")
     shooter.shoot("rule_preview")
 
+    # ... decides on the handovers a rule proposed for his approval ...
+    shooter.menu(
+        "sale.sale_menu_root", "sales_roles.sales_roles_main_menu", "sales_roles.sales_handover_proposal_menu"
+    )
+    shooter.wait(".o_list_renderer .o_data_row [name=to_user_id]")
+    shooter.shoot("proposals")
+
     # ... and reads the handovers and the matrix.
     shooter.open("/odoo/action-sales_roles.sales_handover_action", ".o_list_renderer .o_data_row")
     shooter.shoot("handovers")

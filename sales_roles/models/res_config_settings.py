@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from .sales_handover import MAX_ACTIVITY_DAYS
+from .sales_handover import MAX_ACTIVITY_DAYS, MAX_COOLDOWN_DAYS, MAX_EXPIRY_DAYS
 
 
 class ResConfigSettings(models.TransientModel):
@@ -23,6 +23,41 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="sales_roles.handover_activity_days",
         help="Days between the handover and the to-do's deadline.",
     )
+
+    sales_roles_proposal_cooldown_days = fields.Integer(
+        string="Rejected Clients Not Proposed Again For (Days)",
+        config_parameter="sales_roles.proposal_cooldown_days",
+        default=30,
+        help="After a proposal is rejected, its rule does not propose the client again for this many days.",
+    )
+    sales_roles_proposal_expiry_days = fields.Integer(
+        string="Proposals Expire After (Days)",
+        config_parameter="sales_roles.proposal_expiry_days",
+        default=14,
+        help="Proposals nobody decided on for this many days are cancelled by the nightly run, which "
+        "proposes again the clients that still match, with their current figures.",
+    )
+
+    @api.constrains("sales_roles_proposal_cooldown_days", "sales_roles_proposal_expiry_days")
+    def _check_sales_roles_proposal_days(self):
+        for settings in self:
+            if not 0 <= settings.sales_roles_proposal_cooldown_days <= MAX_COOLDOWN_DAYS:
+                raise ValidationError(
+                    _(
+                        "A rejected client is not proposed again for 0 to %(max)s days; %(days)s is out of "
+                        "range.",
+                        max=MAX_COOLDOWN_DAYS,
+                        days=settings.sales_roles_proposal_cooldown_days,
+                    )
+                )
+            if not 1 <= settings.sales_roles_proposal_expiry_days <= MAX_EXPIRY_DAYS:
+                raise ValidationError(
+                    _(
+                        "Proposals expire after 1 to %(max)s days; %(days)s is out of range.",
+                        max=MAX_EXPIRY_DAYS,
+                        days=settings.sales_roles_proposal_expiry_days,
+                    )
+                )
 
     @api.constrains("sales_roles_handover_activity_days")
     def _check_sales_roles_handover_activity_days(self):

@@ -69,7 +69,12 @@ class ResPartner(models.Model):
         copy=False,
         help="Automatic handover rules never move this client; manual handovers still can.",
     )
-    handover_ids = fields.One2many("sales.handover", "partner_id", string="Handovers")
+    # The history: actual changes only (the proposals waiting for a decision, and
+    # those rejected or cancelled, are no change of the client). The record rules
+    # on handovers read it too: a proposed owner is no former owner.
+    handover_ids = fields.One2many(
+        "sales.handover", "partner_id", string="Handovers", domain=[("state", "=", "done")]
+    )
     # Unlike the lifecycle, the territory follows each partner's own address
     # (a company's branches may sit in different territories); orders take
     # their client's, see sale.order._stamp_sales_territory.
@@ -92,6 +97,22 @@ class ResPartner(models.Model):
         "Clear it to find the territory from the address again.",
     )
     handover_count = fields.Integer(compute="_compute_handover_count", string="Number of Handovers")
+    # The pending proposal, as the user reads it (computed together).
+    handover_proposal_id = fields.Many2one(
+        "sales.handover",
+        compute="_compute_handover_proposal",
+        help="The handover a rule proposes for this client, waiting for its approver's decision.",
+    )
+    handover_proposal_rule_id = fields.Many2one(
+        "sales.handover.rule", compute="_compute_handover_proposal", string="Proposed by"
+    )
+    handover_proposal_user_id = fields.Many2one(
+        "res.users", compute="_compute_handover_proposal", string="Proposed New Owner"
+    )
+    handover_proposal_state = fields.Selection(
+        LIFECYCLE_STATES, compute="_compute_handover_proposal", string="Proposed Lifecycle State"
+    )
+    handover_proposal_can_decide = fields.Boolean(compute="_compute_handover_proposal")
 
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_handover_count(self):
@@ -101,11 +122,32 @@ class ResPartner(models.Model):
         if Handover.has_access("read"):
             counts = dict(
                 Handover._read_group(
-                    [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+                    [("partner_id", "in", self.commercial_partner_id.ids), ("state", "=", "done")],
+                    ["partner_id"],
+                    ["__count"],
                 )
             )
         for partner in self:
             partner.handover_count = counts.get(partner.commercial_partner_id, 0)
+
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_handover_proposal(self):
+        # As the user: a proposal shows to those who may read it (the hunter, the
+        # owner, the proposed owner, the approver, "all documents" users).
+        Handover = self.env["sales.handover"]
+        proposals = Handover
+        if Handover.has_access("read"):
+            proposals = Handover.search(
+                [("partner_id", "in", self.commercial_partner_id.ids), ("state", "=", "proposed")]
+            )
+        proposal_of = {proposal.partner_id: proposal for proposal in proposals}
+        for partner in self:
+            proposal = proposal_of.get(partner.commercial_partner_id, Handover)
+            partner.handover_proposal_id = proposal
+            partner.handover_proposal_rule_id = proposal.rule_id
+            partner.handover_proposal_user_id = proposal.to_user_id
+            partner.handover_proposal_state = proposal.to_state
+            partner.handover_proposal_can_decide = proposal.can_decide
 
     @api.depends("country_id", "state_id", "company_id", "sales_territory_manual")
     def _compute_sales_territory_id(self):
@@ -288,8 +330,24 @@ class ResPartner(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("sales_roles.sales_handover_action")
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {"create": False}
+        action["context"] = {"create": False, "search_default_done": 1}
         return action
+
+    def action_approve_handover_proposal(self):
+        """Approve the handover proposed for this client (see sales.handover.action_approve)."""
+        self.ensure_one()
+        return self._handover_proposal().action_approve()
+
+    def action_reject_handover_proposal(self):
+        """Ask why the handover proposed for this client is rejected."""
+        self.ensure_one()
+        return self._handover_proposal().action_open_reject_wizard()
+
+    def _handover_proposal(self):
+        proposal = self.handover_proposal_id
+        if not proposal:
+            raise UserError(_("No handover is proposed for %(client)s any more.", client=self.display_name))
+        return proposal
 
     # ------------------------------------------------------------
     # BUSINESS METHODS

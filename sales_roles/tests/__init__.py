@@ -17,3 +17,6 @@ from . import test_nightly_run
 from . import test_protected_fields
 from . import test_handover_visibility
 from . import test_audit_trail
+from . import test_handover_proposals
+from . import test_handover_proposal_rights
+from . import test_ui_proposals

@@ -12,6 +12,8 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.sales_roles.models.sales_handover_engine import Move
+
 from .common import SalesRolesCase
 
 CONFIGURE = Path(__file__).resolve().parents[1] / "readme" / "CONFIGURE.md"
@@ -61,6 +63,34 @@ class TestAccessMatrix(SalesRolesCase):
         # A confirmed order of the "own documents" salesperson, stamped by the system.
         cls.product_a = cls.env["product.product"].create({"name": "Company A's", "company_id": company_a.id})
         cls.own_order = cls._order(cls.own_client, user=cls.users["own"])
+        # A proposal of a rule that requires approval, named approver: none of the users.
+        approval_rule = cls._rule(
+            [{"criterion": "order_count", "min_count": 2}],
+            name="With approval",
+            assign_method="keep",
+            approval_required=True,
+            company_id=company_a.id,
+        )
+        proposed = cls._client("Proposed client", user_id=cls.hunter.id, company_id=company_a.id)
+        proposed.sales_lifecycle_state = "new"
+        cls.env["sales.handover"]._propose_moves(
+            [
+                Move(
+                    client_id=proposed.id,
+                    rule_id=approval_rule.id,
+                    from_user_id=cls.hunter.id,
+                    to_user_id=cls.hunter.id,
+                    from_state="new",
+                    to_state="regular",
+                    team_id=False,
+                    order_count=2,
+                    sales_total=200.0,
+                    company_id=company_a.id,
+                    propose=True,
+                )
+            ]
+        )
+        cls.proposal = cls.env["sales.handover"].search([("partner_id", "=", proposed.id)])
 
     # ------------------------------------------------------------
     # Measuring one cell
@@ -133,6 +163,15 @@ class TestAccessMatrix(SalesRolesCase):
         )
         cells["Preview a rule"] = "yes" if self._can(rule.action_preview) else "-"
         cells["Run a rule now"] = "yes" if self._can(rule.action_run) else "-"
+        proposal = self.proposal.with_env(env)
+        decisions = [
+            self._can(lambda: proposal.write({"to_user_id": self.farmer.id})),
+            self._can(proposal.action_approve),
+            self._can(lambda: proposal.action_reject("Access check")),
+        ]
+        cells["Decide on a handover proposal"] = (
+            "yes" if all(decisions) else "-" if not any(decisions) else str(decisions)
+        )
         cells["Set a client's hunter or exclusion"] = (
             "yes" if self._can(lambda: self.other_client.with_env(env).write({"hunter_id": user.id})) else "-"
         )
@@ -224,7 +263,7 @@ class TestAccessMatrix(SalesRolesCase):
                 with self.subTest(kind=kind, row=row):
                     self.assertIn(row, published, f"row {row!r} missing from CONFIGURE.md")
                     self.assertEqual(cell, published[row][kind])
-        self.assertEqual(len(published), 18)
+        self.assertEqual(len(published), 19)
 
     def test_cell_values_are_documented(self):
         legend = CONFIGURE.read_text()

@@ -12,3 +12,6 @@ from . import sales_handover_condition
 from . import sales_handover_engine
 from . import sales_handover_rule
 from . import res_config_settings
+from . import mail_message
+from . import sales_service_engine
+from . import sales_service_standard

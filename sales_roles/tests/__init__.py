@@ -17,3 +17,7 @@ from . import test_nightly_run
 from . import test_protected_fields
 from . import test_handover_visibility
 from . import test_audit_trail
+from . import test_service_touches
+from . import test_service_at_risk
+from . import test_service_run
+from . import test_service_security

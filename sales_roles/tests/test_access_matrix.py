@@ -61,6 +61,12 @@ class TestAccessMatrix(SalesRolesCase):
         # A confirmed order of the "own documents" salesperson, stamped by the system.
         cls.product_a = cls.env["product.product"].create({"name": "Company A's", "company_id": company_a.id})
         cls.own_order = cls._order(cls.own_client, user=cls.users["own"])
+        # Service level: both clients new clients, under a standard (in the Service Level report).
+        cls.other_client.sales_lifecycle_state = "new"
+        cls.standard = cls.env["sales.service.standard"].create(
+            {"name": "New clients: every 7 days", "lifecycle_state": "new", "contact_interval_days": 7}
+        )
+        cls.env["sales.service.engine"]._refresh_service_figures()
 
     # ------------------------------------------------------------
     # Measuring one cell
@@ -151,6 +157,17 @@ class TestAccessMatrix(SalesRolesCase):
         )
         cells["Edit stamped order fields"] = "yes" if self._can(lambda: self._edit_stamps(env)) else "-"
         cells["Sales Matrix"] = self._matrix_access(env)
+        cells["Service standards"] = self._crud(
+            self.standard.with_env(env),
+            {"name": "Key accounts", "lifecycle_state": "key", "contact_interval_days": 14},
+            {"name": "Renamed"},
+        )
+        cells["Set a client's service figures"] = (
+            "yes"
+            if self._can(lambda: self.other_client.with_env(env).write({"service_status": "overdue", "at_risk": True}))
+            else "-"
+        )
+        cells["Service Level report"] = self._service_level_access(env)
         cells["Settings"] = (
             "yes"
             if self._can(
@@ -202,6 +219,19 @@ class TestAccessMatrix(SalesRolesCase):
             frozenset({mine.name, theirs.name}): "all",
         }.get(frozenset(seen), str(sorted(seen)))
 
+    def _service_level_access(self, env):
+        self.env.flush_all()
+        clients = self.own_client | self.other_client
+        try:
+            seen = env["sales.service.report"].search([("partner_id", "in", clients.ids)]).partner_id
+        except AccessError:
+            return "-"
+        return {
+            frozenset(): "none",
+            frozenset(self.own_client.ids): "own",
+            frozenset(clients.ids): "all",
+        }.get(frozenset(seen.ids), str(seen.ids))
+
     # ------------------------------------------------------------
     # The table
     # ------------------------------------------------------------
@@ -224,7 +254,7 @@ class TestAccessMatrix(SalesRolesCase):
                 with self.subTest(kind=kind, row=row):
                     self.assertIn(row, published, f"row {row!r} missing from CONFIGURE.md")
                     self.assertEqual(cell, published[row][kind])
-        self.assertEqual(len(published), 18)
+        self.assertEqual(len(published), 21)
 
     def test_cell_values_are_documented(self):
         legend = CONFIGURE.read_text()

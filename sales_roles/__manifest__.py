@@ -46,6 +46,7 @@
         "demo/sales_handover_demo.xml",
         "demo/sale_order_date_demo.xml",
         "demo/res_partner_contact_demo.xml",
+        "demo/sales_service_demo.xml",
     ],
     "assets": {
         "web.assets_tests": ["sales_roles/static/tests/tours/**/*"],

@@ -423,6 +423,7 @@ class SalesServiceEngine(models.AbstractModel):
     # THE DAILY RUN
     # ------------------------------------------------------------
 
+    @api.model
     def _run_service_standards(self, commit=False):
         """Refresh every client's figures, then raise the new at-risk clients and
         schedule the touchpoints due, in batches.
@@ -470,6 +471,7 @@ class SalesServiceEngine(models.AbstractModel):
         )
         return result
 
+    @api.model
     def _refresh_with_retry(self, now, commit):
         """The refresh of every client; one that meets a concurrent edit is tried
         once more in a new transaction (the scheduled action), else left to the
@@ -487,6 +489,7 @@ class SalesServiceEngine(models.AbstractModel):
                 return []
         return []
 
+    @api.model
     def _apply_service_batch(self, kind, batch, now, retry):
         """Raise (``kind`` = ``raise``) or give a touchpoint (``touch``) to a batch
         of clients in a savepoint; on failure, client by client.
@@ -533,6 +536,7 @@ class SalesServiceEngine(models.AbstractModel):
     # AT-RISK CLIENTS
     # ------------------------------------------------------------
 
+    @api.model
     def _raise_at_risk(self, rows, now):
         """Flag these clients (and their contacts) at risk, post why on each and
         give each owner a to-do.
@@ -618,6 +622,7 @@ class SalesServiceEngine(models.AbstractModel):
     # TOUCHPOINTS
     # ------------------------------------------------------------
 
+    @api.model
     def _touchpoint_candidates(self):
         """The clients due or overdue whose owner has no open activity of the
         standard's type on them or their contacts (one query).
@@ -651,6 +656,7 @@ class SalesServiceEngine(models.AbstractModel):
         )
         return self.env.cr.dictfetchall()
 
+    @api.model
     def _schedule_touchpoints(self, rows, now):
         """One touchpoint activity per client, for its owner, due on its next
         touch date.

@@ -21,3 +21,4 @@ from . import test_service_touches
 from . import test_service_at_risk
 from . import test_service_run
 from . import test_service_security
+from . import test_service_ui

@@ -50,6 +50,7 @@ class SalesServiceReport(models.Model):
         help="Untaxed confirmed sales of the last 12 months, in the company currency.",
     )
     sales_at_risk = fields.Monetary(
+        string="Sales at Risk",
         readonly=True,
         currency_field="currency_id",
         help="The last 12 months' sales of the clients at risk.",

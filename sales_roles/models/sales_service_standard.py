@@ -111,8 +111,18 @@ class SalesServiceStandard(models.Model):
     # ------------------------------------------------------------
 
     @api.constrains("contact_interval_days", "lead_days")
-    def _check_lead_days(self):
+    def _check_days(self):
         for standard in self:
+            if standard.contact_interval_days <= 0 or standard.lead_days < 0:
+                raise ValidationError(
+                    _(
+                        "Service standard “%(standard)s”: touches are due every day at least, and the "
+                        "touchpoint cannot be scheduled after its date (%(days)s days, %(lead)s days ahead).",
+                        standard=standard.name,
+                        days=standard.contact_interval_days,
+                        lead=standard.lead_days,
+                    )
+                )
             if standard.lead_days >= standard.contact_interval_days:
                 raise ValidationError(
                     _(

@@ -4,6 +4,7 @@ set-based, in batches that one bad record does not stop; multi-company."""
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .service_common import ServiceCase
@@ -172,3 +173,43 @@ class TestServiceMultiCompany(ServiceCase):
             allowed_company_ids=self.company_b.ids
         )
         self.assertEqual(Standard_b.search([]), self.standard_b)
+
+
+@tagged("post_install", "-at_install")
+class TestServiceSettings(ServiceCase):
+    def _triggers(self):
+        return self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)])
+
+    def test_settings_switch_the_daily_job_and_validate_their_values(self):
+        self.env["res.config.settings"].create({"sales_roles_service_standards": False}).execute()
+        self.assertFalse(self.cron.active)
+        self.env["res.config.settings"].create({"sales_roles_service_standards": True}).execute()
+        self.assertTrue(self.cron.active)
+        self.assertTrue(self._triggers(), "switched on: the clients are computed soon")
+        for values in (
+            {"sales_roles_at_risk_factor": 1.0},
+            {"sales_roles_at_risk_factor": 25.0},
+            {"sales_roles_service_lookback_months": 0},
+            {"sales_roles_service_lookback_months": 240},
+        ):
+            with self.subTest(values=values), self.assertRaises(ValidationError):
+                self.env["res.config.settings"].create(values)
+        self.env["res.config.settings"].create(
+            {"sales_roles_at_risk_factor": 3.0, "sales_roles_service_lookback_months": 6}
+        ).execute()
+        self.assertEqual(self.Engine._service_settings(), (3.0, 6))
+
+    def test_standards_are_validated_and_recompute_the_clients_soon(self):
+        for values in ({"lead_days": 30}, {"contact_interval_days": 0}, {"lead_days": -1}):
+            with self.subTest(values=values), self.assertRaises(ValidationError):
+                self.regular_standard.write(values)
+        self._triggers().unlink()
+        self.Standard.create({"name": "Dormant clients: every 60 days", "lifecycle_state": "dormant"})
+        self.assertTrue(self._triggers())
+
+    def test_the_default_touchpoint_is_a_call(self):
+        standard = self.Standard.create({"name": "Key accounts", "lifecycle_state": "key"})
+        self.assertEqual(
+            (standard.activity_type_id, standard.contact_interval_days, standard.lead_days),
+            (self.call, 30, 3),
+        )

@@ -647,7 +647,7 @@ class SalesServiceEngine(models.AbstractModel):
                   FROM res_partner client
                   JOIN sales_service_standard s ON s.id = client.service_standard_id
                   JOIN res_users owner ON owner.id = client.user_id AND owner.active AND NOT owner.share
-                 WHERE client.id = client.commercial_partner_id
+                 WHERE (client.is_company OR client.parent_id IS NULL)  -- the commercial partners
                    AND client.active
                    AND client.service_status IN ('due', 'overdue')
                    AND NOT EXISTS (

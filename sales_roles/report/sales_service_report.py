@@ -100,7 +100,7 @@ class SalesServiceReport(models.Model):
               JOIN res_company company
                 ON company.id = COALESCE(standard.company_id, client.company_id, (
                        SELECT u.company_id FROM res_users u WHERE u.id = client.user_id))
-             WHERE client.id = client.commercial_partner_id
+             WHERE (client.is_company OR client.parent_id IS NULL)  -- the clients, not their contacts
                AND client.active
                AND (client.service_standard_id IS NOT NULL OR client.at_risk)
             """,

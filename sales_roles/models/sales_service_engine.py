@@ -613,16 +613,17 @@ class SalesServiceEngine(models.AbstractModel):
 
     @api.model
     def _at_risk_body(self, env, row):
-        rhythm, factor = row["purchase_interval_days"], row["factor"]
+        # (Figures formatted before the call: the translations' extractor cannot read f-strings.)
+        rhythm, factor = "{:g}".format(row["purchase_interval_days"]), "{:g}".format(row["factor"])
         return Markup("<p><b>%s</b></p><p>%s</p>") % (
             env._("Client at risk of leaving"),
             env._(
                 "Usually orders every %(rhythm)s days; last order %(days)s days ago (%(date)s), more than "
                 "%(factor)s times its rhythm.",
-                rhythm=f"{rhythm:g}",
+                rhythm=rhythm,
                 days=int(row["days_since_order"]),
                 date=format_date(env, row["last_order_date"]),
-                factor=f"{factor:g}",
+                factor=factor,
             ),
         )
 

@@ -206,6 +206,15 @@ def take_all(shooter, odoo):
     shooter.shoot("handovers_graph", settle=2.0)
     shooter.open("/odoo/action-sales_roles.sale_report_action_matrix", ".o_pivot table .o_pivot_cell_value")
     shooter.shoot("sales_matrix")
+    # ... the service level the account managers give their clients, and a client at risk ...
+    shooter.open("/odoo/action-sales_roles.sales_service_report_action", ".o_pivot table .o_pivot_cell_value")
+    shooter.shoot("service_level")
+    shooter.open(
+        f"/odoo/res.partner/{odoo.demo_id('res_partner_mountain_view')}", ".o_form_view [name=at_risk_alert]"
+    )
+    shooter.browser.click(".o_notebook a[name=sales_purchases]")
+    shooter.wait(".o_field_widget[name=service_status]")
+    shooter.shoot("client_at_risk")
     shooter.open("/odoo/action-sale.action_sale_config_settings", "#sales_roles_auto_handover")
     shooter.browser.evaluate(
         "document.querySelector('#sales_roles_auto_handover').closest('.o_settings_container')"

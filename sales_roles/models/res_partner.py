@@ -11,6 +11,30 @@ LIFECYCLE_STATES = [
     ("dormant", "Dormant"),
 ]
 
+SERVICE_STATUSES = [
+    ("none", "No Standard"),
+    ("ok", "OK"),
+    ("due", "Due"),
+    ("overdue", "Overdue"),
+]
+
+# What decides ownership and crediting (see sales.protected.mixin).
+LIFECYCLE_FIELDS = ("sales_lifecycle_state", "hunter_id", "handover_blocked", "handover_date")
+# The service figures, maintained by the daily service job and the touches
+# (sales.service.engine) on the commercial partner and all its contacts.
+SERVICE_FIELDS = (
+    "service_standard_id",
+    "last_touch_date",
+    "next_touch_date",
+    "service_status",
+    "purchase_interval_days",
+    "at_risk",
+    "at_risk_since",
+)
+
+# A partner's fields its service standard depends on (see sales.service.engine).
+SERVICE_DEPENDENCIES = ("sales_lifecycle_state", "team_id", "user_id", "company_id", "active")
+
 # The clients an owner is loaded with (regular and key accounts): what the least
 # loaded assignment counts, on an index of its own (see init()).
 OWNED_CLIENTS_WHERE = "id = commercial_partner_id AND active AND sales_lifecycle_state IN ('regular', 'key')"
@@ -21,8 +45,9 @@ class ResPartner(models.Model):
     _inherit = ["res.partner", "sales.protected.mixin"]
 
     # Only Sales Administrators set them by hand; the addon's own processes
-    # (order confirmation, handovers, syncing contacts) write them as superuser.
-    _sales_protected_fields = ("sales_lifecycle_state", "hunter_id", "handover_blocked", "handover_date")
+    # (order confirmation, handovers, syncing contacts, the service job) write
+    # them as superuser.
+    _sales_protected_fields = LIFECYCLE_FIELDS + SERVICE_FIELDS
 
     # Lifecycle fields are commercial fields: they are kept on the commercial
     # partner and copied onto its contacts by Odoo's commercial sync, so that
@@ -114,6 +139,58 @@ class ResPartner(models.Model):
     )
     handover_proposal_can_decide = fields.Boolean(compute="_compute_handover_proposal")
 
+    # Service level: written by the system only (sales.service.engine), in SQL,
+    # on the commercial partner and all its contacts; commercial fields, so that
+    # a contact created under a client or moved to it shows the client's at once.
+    service_standard_id = fields.Many2one(
+        "sales.service.standard",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The service standard the client follows: the first active standard of its company "
+        "for its lifecycle state (and sales team).",
+    )
+    last_touch_date = fields.Datetime(
+        string="Last Touch",
+        readonly=True,
+        copy=False,
+        help="The latest confirmed order, activity marked done, or message or e-mail from an "
+        "internal user, on the client, its contacts or its orders.",
+    )
+    next_touch_date = fields.Date(
+        string="Next Touch",
+        readonly=True,
+        copy=False,
+        help="When the service standard wants the next touch: the last touch plus the standard's "
+        "interval (today when the client was never touched).",
+    )
+    # The column is created with its default by _auto_init: no rewrite of every partner.
+    service_status = fields.Selection(
+        SERVICE_STATUSES,
+        readonly=True,
+        copy=False,
+        default="none",
+        index=True,
+        help="OK: touched within the standard. Due: the next touch is within the standard's days "
+        "ahead. Overdue: the next touch date has passed.",
+    )
+    purchase_interval_days = fields.Float(
+        string="Purchase Rhythm (Days)",
+        digits=(16, 1),
+        readonly=True,
+        copy=False,
+        help="Median days between the client's consecutive confirmed orders over the look-back "
+        "period (see Settings); 0 below 3 orders.",
+    )
+    at_risk = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="A regular client or key account whose days since its last order exceed the at-risk "
+        "factor times its purchase rhythm. Clears itself when it orders again.",
+    )
+    at_risk_since = fields.Date(readonly=True, copy=False)
+
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_handover_count(self):
         # As the user: the count is that of the handovers their record rules let them read.
@@ -189,6 +266,12 @@ class ResPartner(models.Model):
         # let the ORM compute the territory of every existing partner.
         if not column_exists(self.env.cr, "res_partner", "sales_territory_id"):
             create_column(self.env.cr, "res_partner", "sales_territory_id", "int4")
+        # Nor fill the service status of every partner: a column default is
+        # instant in PostgreSQL, an UPDATE rewrites the table.
+        if not column_exists(self.env.cr, "res_partner", "service_status"):
+            self.env.cr.execute(
+                SQL("ALTER TABLE res_partner ADD COLUMN service_status VARCHAR DEFAULT 'none'")
+            )
         return super()._auto_init()
 
     @api.model
@@ -199,6 +282,7 @@ class ResPartner(models.Model):
             "team_id",
             "handover_date",
             "handover_blocked",
+            *SERVICE_FIELDS,
         ]
 
     @api.model
@@ -210,9 +294,19 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         self._sales_check_protected_write(vals)
-        if ("parent_id" in vals or "is_company" in vals) and not self._sales_may_edit_protected():
+        reparented = "parent_id" in vals or "is_company" in vals
+        if reparented and not self._sales_may_edit_protected():
             self._check_sales_reparenting(vals)
-        return super().write(vals)
+        # A client's standard follows its state, team, owner and company; a
+        # contact's touches follow it to its new client.
+        refresh = reparented or not vals.keys().isdisjoint(SERVICE_DEPENDENCIES)
+        former_clients = self.commercial_partner_id.ids if reparented else []
+        res = super().write(vals)
+        if refresh:
+            self.env["sales.service.engine"]._service_refresh_later(
+                client_ids=former_clients, partner_ids=self.ids
+            )
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_handed_over(self):
@@ -239,6 +333,7 @@ class ResPartner(models.Model):
         them anyway)."""
         allowed = super()._sales_create_allowed_values(vals)
         allowed["sales_lifecycle_state"] = {"prospect"}
+        allowed["service_status"].add("none")
         if vals.get("parent_id") and not vals.get("is_company"):
             client = self.browse(vals["parent_id"]).sudo().commercial_partner_id
             for name, value in client._sales_values().items():
@@ -255,9 +350,11 @@ class ResPartner(models.Model):
         client may join another one only when their lifecycle data are the
         same, and a contact may become a client of its own only when it carries
         the plain defaults of a prospect. A contact moving from a client to
-        another only mirrors their data: no client's data change.
+        another only mirrors their data: no client's data change. (The service
+        figures follow too, but they are facts the system recomputes: see
+        ``_service_refresh_later``.)
         """
-        defaults = {name: self._sales_normalize(name, False) for name in self._sales_protected_fields}
+        defaults = {name: self._sales_normalize(name, False) for name in LIFECYCLE_FIELDS}
         defaults["sales_lifecycle_state"] = "prospect"
         new_parent = self.browse(vals["parent_id"]) if "parent_id" in vals else None
         for partner in self.sudo():
@@ -266,14 +363,14 @@ class ResPartner(models.Model):
             client = partner if is_company or not parent else parent.commercial_partner_id
             if client == partner.commercial_partner_id:
                 continue
-            carried = partner._sales_values()
+            carried = partner._sales_values(LIFECYCLE_FIELDS)
             if client == partner:
                 expected, source = defaults, partner.commercial_partner_id
             elif partner.commercial_partner_id == partner:
-                expected, source = client._sales_values(), client
+                expected, source = client._sales_values(LIFECYCLE_FIELDS), client
             else:
                 continue
-            changed = [name for name in self._sales_protected_fields if carried[name] != expected[name]]
+            changed = [name for name in LIFECYCLE_FIELDS if carried[name] != expected[name]]
             if not changed:
                 continue
             if client == partner:
@@ -302,13 +399,14 @@ class ResPartner(models.Model):
 
         Odoo's merge gives the destination, field by field, its own value if set,
         else the last set value of the sources
-        (``base.partner.merge.automatic.wizard._update_values``).
+        (``base.partner.merge.automatic.wizard._update_values``). The service
+        figures are left to the system (see ``_service_prepare_merge``).
         """
         self.ensure_one()
         if self._sales_may_edit_protected():
             return
         changed = []
-        for name in self._sales_protected_fields:
+        for name in LIFECYCLE_FIELDS:
             merged = next((partner[name] for partner in (self | sources[::-1]).sudo() if partner[name]), None)
             if merged is not None and self._sales_normalize(name, merged) != self._sales_values([name])[name]:
                 changed.append(name)
@@ -321,6 +419,25 @@ class ResPartner(models.Model):
                     fields=self._sales_field_labels(changed),
                 )
             )
+
+    def _service_prepare_merge(self, sources):
+        """Give ``sources`` the service figures of ``self``, their destination, so
+        that the merge writes none of them: they are the system's, and the
+        merged client's are recomputed from all its touches and orders."""
+        self.ensure_one()
+        self.flush_recordset(list(SERVICE_FIELDS))
+        sources.flush_recordset(list(SERVICE_FIELDS))
+        columns = SQL(", ").join(SQL.identifier(name) for name in SERVICE_FIELDS)
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner SET (%s) = (SELECT %s FROM res_partner WHERE id = %s) WHERE id = ANY(%s)",
+                columns,
+                columns,
+                self.id,
+                sources.ids,
+            )
+        )
+        sources.invalidate_recordset(list(SERVICE_FIELDS))
 
     # ------------------------------------------------------------
     # ACTIONS

@@ -51,7 +51,20 @@ class SaleOrder(models.Model):
     def _action_confirm(self):
         self._stamp_client_lifecycle()
         self._stamp_sales_territory()
-        return super()._action_confirm()
+        res = super()._action_confirm()
+        # An order is a touch, and it clears the at-risk flag at once.
+        self._refresh_clients_service_later()
+        return res
+
+    def _action_cancel(self):
+        res = super()._action_cancel()
+        self._refresh_clients_service_later()
+        return res
+
+    def _refresh_clients_service_later(self):
+        self.env["sales.service.engine"]._service_refresh_later(
+            client_ids=self.partner_id.commercial_partner_id.ids
+        )
 
     def _stamp_client_lifecycle(self):
         """Win the prospects among the clients and stamp each order with its client's state."""

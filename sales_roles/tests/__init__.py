@@ -20,3 +20,8 @@ from . import test_audit_trail
 from . import test_handover_proposals
 from . import test_handover_proposal_rights
 from . import test_ui_proposals
+from . import test_service_touches
+from . import test_service_at_risk
+from . import test_service_run
+from . import test_service_security
+from . import test_service_ui

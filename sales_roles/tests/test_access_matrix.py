@@ -91,6 +91,12 @@ class TestAccessMatrix(SalesRolesCase):
             ]
         )
         cls.proposal = cls.env["sales.handover"].search([("partner_id", "=", proposed.id)])
+        # Service level: both clients new clients, under a standard (in the Service Level report).
+        cls.other_client.sales_lifecycle_state = "new"
+        cls.standard = cls.env["sales.service.standard"].create(
+            {"name": "New clients: every 7 days", "lifecycle_state": "new", "contact_interval_days": 7}
+        )
+        cls.env["sales.service.engine"]._refresh_service_figures()
 
     # ------------------------------------------------------------
     # Measuring one cell
@@ -190,6 +196,17 @@ class TestAccessMatrix(SalesRolesCase):
         )
         cells["Edit stamped order fields"] = "yes" if self._can(lambda: self._edit_stamps(env)) else "-"
         cells["Sales Matrix"] = self._matrix_access(env)
+        cells["Service standards"] = self._crud(
+            self.standard.with_env(env),
+            {"name": "Key accounts", "lifecycle_state": "key", "contact_interval_days": 14},
+            {"name": "Renamed"},
+        )
+        cells["Set a client's service figures"] = (
+            "yes"
+            if self._can(lambda: self.other_client.with_env(env).write({"service_status": "overdue", "at_risk": True}))
+            else "-"
+        )
+        cells["Service Level report"] = self._service_level_access(env)
         cells["Settings"] = (
             "yes"
             if self._can(
@@ -241,6 +258,19 @@ class TestAccessMatrix(SalesRolesCase):
             frozenset({mine.name, theirs.name}): "all",
         }.get(frozenset(seen), str(sorted(seen)))
 
+    def _service_level_access(self, env):
+        self.env.flush_all()
+        clients = self.own_client | self.other_client
+        try:
+            seen = env["sales.service.report"].search([("partner_id", "in", clients.ids)]).partner_id
+        except AccessError:
+            return "-"
+        return {
+            frozenset(): "none",
+            frozenset(self.own_client.ids): "own",
+            frozenset(clients.ids): "all",
+        }.get(frozenset(seen.ids), str(seen.ids))
+
     # ------------------------------------------------------------
     # The table
     # ------------------------------------------------------------
@@ -263,7 +293,7 @@ class TestAccessMatrix(SalesRolesCase):
                 with self.subTest(kind=kind, row=row):
                     self.assertIn(row, published, f"row {row!r} missing from CONFIGURE.md")
                     self.assertEqual(cell, published[row][kind])
-        self.assertEqual(len(published), 19)
+        self.assertEqual(len(published), 22)
 
     def test_cell_values_are_documented(self):
         legend = CONFIGURE.read_text()

@@ -29,6 +29,9 @@
         "views/sales_territory_views.xml",
         "views/product_views.xml",
         "report/sale_report_views.xml",
+        "views/sales_target_views.xml",
+        "wizard/sales_target_wizard_views.xml",
+        "report/sales_target_report_views.xml",
         "views/sales_roles_menus.xml",
     ],
     # The demo tells the handbook's story: hunters, farmers, clients in every lifecycle state, a

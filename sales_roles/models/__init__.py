@@ -12,3 +12,4 @@ from . import sales_handover_condition
 from . import sales_handover_engine
 from . import sales_handover_rule
 from . import res_config_settings
+from . import sales_target

@@ -64,7 +64,9 @@ class SaleOrderLine(models.Model):
         return self.browse([line_id for line_ids in changed_ids_by_manager.values() for line_id in line_ids])
 
     @api.model
-    def _confirmed_lines_sql(self, company_ids=None, user_ids=None, client_ids=None, date_from=None, date_to=None):
+    def _confirmed_lines_sql(
+        self, company_ids=None, user_ids=None, client_ids=None, date_from=None, date_to=None
+    ):
         """SQL of the lines of confirmed orders, one row each: ``line_id``,
         ``order_id``, ``client_id`` (the commercial partner who bought),
         ``company_id``, ``user_id`` (the order's salesperson), ``date_order``,

@@ -17,3 +17,6 @@ from . import test_nightly_run
 from . import test_protected_fields
 from . import test_handover_visibility
 from . import test_audit_trail
+from . import test_targets
+from . import test_target_access
+from . import test_target_wizards

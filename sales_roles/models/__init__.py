@@ -13,3 +13,5 @@ from . import sales_handover_engine
 from . import sales_handover_rule
 from . import res_config_settings
 from . import sales_target
+from . import sales_target_task
+from . import mail_activity

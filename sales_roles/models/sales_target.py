@@ -167,6 +167,9 @@ class SalesTarget(models.Model):
         help="Besides Sales Administrators, who may change this target: the product manager "
         "of its whole product scope and the managers of its territory and of the regions above.",
     )
+    task_ids = fields.One2many("sales.target.task", "target_id", string="Tasks")
+    task_open_count = fields.Integer(compute="_compute_task_counts", string="Open Tasks")
+    task_done_count = fields.Integer(compute="_compute_task_counts", string="Done Tasks")
 
     # ------------------------------------------------------------
     # COMPUTE METHODS
@@ -235,6 +238,18 @@ class SalesTarget(models.Model):
                 ),
             ),
         ]
+
+    def _compute_task_counts(self):
+        # The counts of targets the user reads, whoever may read the tasks themselves.
+        groups = (
+            self.env["sales.target.task"]
+            .sudo()
+            ._read_group([("target_id", "in", self._origin.ids)], ["target_id", "state"], ["__count"])
+        )
+        counts = {(target.id, state): count for target, state, count in groups}
+        for target in self:
+            target.task_open_count = counts.get((target._origin.id, "open"), 0)
+            target.task_done_count = counts.get((target._origin.id, "done"), 0)
 
     # ------------------------------------------------------------
     # CONSTRAINTS
@@ -353,6 +368,19 @@ class SalesTarget(models.Model):
                 ],
             }
         )
+        return action
+
+    def action_view_tasks(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_roles.sales_target_task_action")
+        action["domain"] = [("target_id", "=", self.id)]
+        action["context"] = {"search_default_open": 1}
+        return action
+
+    def action_schedule_tasks(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_roles.sales_target_task_wizard_action")
+        action["context"] = {"default_target_id": self.id}
         return action
 
     # ------------------------------------------------------------

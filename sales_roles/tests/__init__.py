@@ -20,3 +20,4 @@ from . import test_audit_trail
 from . import test_targets
 from . import test_target_access
 from . import test_target_wizards
+from . import test_target_tasks

@@ -48,6 +48,7 @@
         "demo/sales_handover_demo.xml",
         "demo/sale_order_date_demo.xml",
         "demo/res_partner_contact_demo.xml",
+        "demo/sales_target_demo.xml",
     ],
     "assets": {
         "web.assets_tests": ["sales_roles/static/tests/tours/**/*"],

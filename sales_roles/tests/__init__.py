@@ -21,3 +21,4 @@ from . import test_targets
 from . import test_target_access
 from . import test_target_wizards
 from . import test_target_tasks
+from . import test_target_ui

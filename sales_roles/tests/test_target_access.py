@@ -65,6 +65,10 @@ class TestTargetAccess(TargetCase):
                 self.assertEqual(
                     mine, child | both | self.building_target, "and the administrator's in their scope"
                 )
+                self.env.flush_all()
+                shown = child | both | self.building_target | self.tools_target | self.moscow_target
+                report = self.env["sales.target.report"].with_user(pm).search([("target_id", "in", shown.ids)])
+                self.assertEqual(report.target_id, child | both | self.building_target, "in Targets vs Achieved too")
                 self._as(pm, self.building_target).write({"amount": 2000.0})
                 self._as(pm, child).product_categ_ids = [Command.set(self.building.ids)]
                 self._as(pm, both).unlink()
@@ -120,6 +124,9 @@ class TestTargetAccess(TargetCase):
         with self.assertRaises(AccessError):
             self._create(self.rm, territory_id=self.france.id)
         self.assertEqual(self.moscow_target.scope_manager_ids, self.tm_bare | self.rm)
+        self.env.flush_all()
+        report = self.env["sales.target.report"].with_user(self.tm_bare).search([])
+        self.assertEqual(report.target_id.territory_id, self.moscow)
 
     def test_organisation_changes_apply_at_once(self):
         self.assertTrue(self._as(self.pm).search([("id", "=", self.building_target.id)]))

@@ -121,38 +121,38 @@ class SalesTarget(models.Model):
     )
     achieved_amount = fields.Monetary(
         string="Achieved",
-        compute="_compute_achievement",
+        compute="_compute_achieved_amount",
         currency_field="currency_id",
         help="Untaxed subtotal, in the company currency, of the salesperson's confirmed order "
         "lines in scope whose order is dated within the period.",
     )
     progress = fields.Float(
         string="Progress (%)",
-        compute="_compute_achievement",
+        compute="_compute_achieved_amount",
         help="Achieved / target × 100.",
     )
     expected_amount = fields.Monetary(
         string="Expected by Today",
-        compute="_compute_achievement",
+        compute="_compute_pace",
         currency_field="currency_id",
         help="Where a straight line from zero on the first day to the target on the last "
         "stands at the start of today.",
     )
     gap_amount = fields.Monetary(
         string="Remaining",
-        compute="_compute_achievement",
+        compute="_compute_achieved_amount",
         currency_field="currency_id",
         help="What is still to sell to reach the target.",
     )
     pace_status = fields.Selection(
         PACE_STATUSES,
         string="Pace",
-        compute="_compute_achievement",
+        compute="_compute_pace",
         search="_search_pace_status",
         help="Behind pace: achieved less than expected by today. Reached: the target is met. "
         "Missed: the period is over and the target was not met.",
     )
-    pace_color = fields.Integer(compute="_compute_achievement", help="Highlights the target in kanban views.")
+    pace_color = fields.Integer(compute="_compute_pace", help="Highlights the target in kanban views.")
     product_manager_id = fields.Many2one(
         "res.users",
         compute="_compute_scope_managers",
@@ -185,14 +185,20 @@ class SalesTarget(models.Model):
         "product_categ_ids",
         "territory_id",
     )
-    def _compute_achievement(self):
+    def _compute_achieved_amount(self):
         achieved = self._achieved_amounts()
-        today = fields.Date.context_today(self)
+        # One read of the targets: rounding a monetary value would read their company alone.
+        self.mapped("amount")
         for target in self:
             target.achieved_amount = achieved.get(target, 0.0)
             target.progress = target.achieved_amount / target.amount * 100 if target.amount > 0 else 0.0
-            target.expected_amount = target._expected_amount(today)
             target.gap_amount = max(target.amount - target.achieved_amount, 0.0)
+
+    @api.depends("achieved_amount", "date_from", "date_to", "amount", "currency_id")
+    def _compute_pace(self):
+        today = fields.Date.context_today(self)
+        for target in self:
+            target.expected_amount = target._expected_amount(today)
             target.pace_status = target._pace_status(today)
             target.pace_color = PACE_COLORS.get(target.pace_status, 0)
 
@@ -388,29 +394,38 @@ class SalesTarget(models.Model):
     # ------------------------------------------------------------
 
     def _achieved_amounts(self):
-        """The achieved amount of each target (saved or not), in one query.
+        """The achieved amount of each target, saved or not, in one query.
+
+        Saved targets are measured on their scope as stored (the same SQL as the
+        report, no ORM read of their scope); targets being edited in a form, on
+        their scope as it is in the cache.
 
         :return: dict target -> amount in the company currency
         """
-        targets = [t for t in self if t.company_id and t.user_id and t.date_from and t.date_to]
-        if not targets:
-            return {}
-        scopes = [
-            {
-                "target_id": index,
-                "company_id": target.company_id.id,
-                "user_id": target.user_id.id,
-                "date_from": str(target.date_from),
-                "date_to": str(target.date_to),
-                "product_ids": target.product_ids._origin.ids,
-                "categ_ids": target.product_categ_ids._origin.ids,
-                "territory_id": target.territory_id._origin.id or None,
-            }
-            for index, target in enumerate(targets)
-        ]
+        saved = self.filtered("id")
+        new = [t for t in self - saved if t.company_id and t.user_id and t.date_from and t.date_to]
         self._flush_achievement_data()
-        rows = self.env.execute_query(self._achieved_amounts_sql(self._scopes_sql(scopes)))
-        return {targets[index]: amount for index, amount in rows}
+        achieved = {}
+        if saved:
+            rows = self.env.execute_query(self._achieved_amounts_sql(self._stored_scopes_sql(saved.ids)))
+            achieved.update((saved.browse(target_id), amount) for target_id, amount in rows)
+        if new:
+            scopes = [
+                {
+                    "target_id": index,
+                    "company_id": target.company_id.id,
+                    "user_id": target.user_id.id,
+                    "date_from": str(target.date_from),
+                    "date_to": str(target.date_to),
+                    "product_ids": target.product_ids._origin.ids,
+                    "categ_ids": target.product_categ_ids._origin.ids,
+                    "territory_id": target.territory_id._origin.id or None,
+                }
+                for index, target in enumerate(new)
+            ]
+            rows = self.env.execute_query(self._achieved_amounts_sql(self._scopes_sql(scopes)))
+            achieved.update((new[index], amount) for index, amount in rows)
+        return achieved
 
     @api.model
     def _achieved_amounts_sql(self, scopes):
@@ -492,8 +507,15 @@ class SalesTarget(models.Model):
         )
 
     @api.model
-    def _stored_scopes_sql(self):
-        """The scopes of the targets in the database, as ``_achieved_amounts_sql`` reads them."""
+    def _stored_scopes_sql(self, target_ids=None):
+        """The scopes of the targets in the database, as ``_achieved_amounts_sql`` reads them.
+
+        :param list target_ids: only these targets (all by default)
+        """
+        rel_filter = target_filter = SQL("TRUE")
+        if target_ids is not None:
+            rel_filter = SQL("target_id = ANY(%s)", target_ids)
+            target_filter = SQL("target.id = ANY(%s)", target_ids)
         return SQL(
             """
             SELECT target.id AS target_id,
@@ -501,13 +523,18 @@ class SalesTarget(models.Model):
                    target.user_id,
                    target.date_from,
                    target.date_to,
-                   ARRAY(SELECT rel.product_id FROM sales_target_product_rel rel
-                          WHERE rel.target_id = target.id) AS product_ids,
-                   ARRAY(SELECT rel.category_id FROM sales_target_product_category_rel rel
-                          WHERE rel.target_id = target.id) AS categ_ids,
+                   COALESCE(products.ids, '{}') AS product_ids,
+                   COALESCE(categories.ids, '{}') AS categ_ids,
                    target.territory_id
               FROM sales_target target
-            """
+         LEFT JOIN (SELECT target_id, array_agg(product_id) AS ids FROM sales_target_product_rel
+                     WHERE %(rel_filter)s GROUP BY target_id) products ON products.target_id = target.id
+         LEFT JOIN (SELECT target_id, array_agg(category_id) AS ids FROM sales_target_product_category_rel
+                     WHERE %(rel_filter)s GROUP BY target_id) categories ON categories.target_id = target.id
+             WHERE %(target_filter)s
+            """,
+            rel_filter=rel_filter,
+            target_filter=target_filter,
         )
 
     @api.model
@@ -555,7 +582,7 @@ class SalesTarget(models.Model):
             self.env[model].flush_model(fnames)
 
     def _flush_achievement_data(self):
-        for model in ("sale.order", "sale.order.line", "res.partner", "res.users"):
+        for model in ("sales.target", "sale.order", "sale.order.line", "res.partner", "res.users"):
             self.env[model].flush_model()
         self._flush_scope()
         self.env["sales.territory"].flush_model(["parent_path"])

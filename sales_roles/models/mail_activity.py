@@ -4,10 +4,12 @@ from odoo import fields, models
 class MailActivity(models.Model):
     _inherit = "mail.activity"
 
-    # Set by the system for the activities of a target's tasks: the tasks follow
+    # Set by the system on the activities of a target's tasks: the tasks follow
     # them (see sales.target.task), and other activities cost no extra query.
-    sales_target_id = fields.Many2one(
-        "sales.target", readonly=True, index="btree_not_null", ondelete="set null"
+    # A flag, not the target: whoever reads a client's activities must not read
+    # the names of other people's targets through them.
+    sales_target_task = fields.Boolean(
+        readonly=True, copy=False, help="Scheduled from a sales target: its task follows the activity."
     )
 
     def _action_done(self, feedback=False, attachment_ids=None):
@@ -32,7 +34,7 @@ class MailActivity(models.Model):
         sudo: whoever may mark an activity done, reschedule or cancel it closes
         or updates its task, which they may not write themselves.
         """
-        linked = self.filtered("sales_target_id")
+        linked = self.filtered("sales_target_task")
         if not linked:
             return self.env["sales.target.task"]
         return (

@@ -571,6 +571,18 @@ class SalesTarget(models.Model):
             only=only,
         )
 
+    @api.model
+    def _may_set_scope(self, products, categories, territory):
+        """Whether the current user may set targets on this scope: the Python
+        twin of ``scope_manager_ids``, for scopes not saved yet (Set Targets)."""
+        if self._sales_may_edit_protected():
+            return True
+        if territory and self.env.user in territory.all_manager_ids:
+            return True
+        managers = set(products.product_tmpl_id._get_product_managers().values())
+        managers |= set(categories._get_product_managers().values())
+        return managers == {self.env.user}
+
     def _flush_scope(self):
         for model, fnames in (
             ("sales.target", ["product_ids", "product_categ_ids", "territory_id"]),

@@ -97,6 +97,8 @@ class SalesTargetTask(models.Model):
         """
         if kind == "lapsed" and months < 1:
             raise UserError(_("Count at least one month without purchase."))
+        # Only who may read the target lists its salesperson's clients.
+        target.check_access("read")
         clients = self._eligible_clients(target)
         busy = self.search([("target_id", "=", target.id), ("state", "=", "open")]).partner_id
         clients -= busy
@@ -186,7 +188,7 @@ class SalesTargetTask(models.Model):
                         "note": Markup(note or "") + context,
                         "date_deadline": date_deadline,
                         "user_id": target.user_id.id,
-                        "sales_target_id": target.id,
+                        "sales_target_task": True,
                     }
                     for client in clients
                 ]

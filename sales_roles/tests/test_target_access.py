@@ -67,8 +67,12 @@ class TestTargetAccess(TargetCase):
                 )
                 self.env.flush_all()
                 shown = child | both | self.building_target | self.tools_target | self.moscow_target
-                report = self.env["sales.target.report"].with_user(pm).search([("target_id", "in", shown.ids)])
-                self.assertEqual(report.target_id, child | both | self.building_target, "in Targets vs Achieved too")
+                report = (
+                    self.env["sales.target.report"].with_user(pm).search([("target_id", "in", shown.ids)])
+                )
+                self.assertEqual(
+                    report.target_id, child | both | self.building_target, "in Targets vs Achieved too"
+                )
                 self._as(pm, self.building_target).write({"amount": 2000.0})
                 self._as(pm, child).product_categ_ids = [Command.set(self.building.ids)]
                 self._as(pm, both).unlink()
@@ -127,6 +131,39 @@ class TestTargetAccess(TargetCase):
         self.env.flush_all()
         report = self.env["sales.target.report"].with_user(self.tm_bare).search([])
         self.assertEqual(report.target_id.territory_id, self.moscow)
+
+    def test_set_targets_and_the_record_rules_agree_on_who_manages_a_scope(self):
+        Product, Territory = self.env["product.product"], self.env["sales.territory"]
+        no_category = self.env["product.category"]
+        scopes = [
+            (Product, self.bricks, Territory),
+            (self.brick | self.cement, no_category, Territory),
+            (self.brick, self.tools, Territory),
+            (Product, no_category, Territory),
+            (Product, no_category, self.moscow),
+            (Product, no_category, self.region),
+            (self.hammer, no_category, self.petersburg),
+        ]
+        for user in (self.pm, self.pm_tools, self.tm, self.rm, self.seller, self.manager):
+            for products, categories, territory in scopes:
+                with self.subTest(user=user.login, scope=(products.ids, categories.ids, territory.ids)):
+                    may = (
+                        self.env["sales.target"]
+                        .with_user(user)
+                        ._may_set_scope(products, categories, territory)
+                    )
+                    try:
+                        with self.env.cr.savepoint():
+                            self._create(
+                                user,
+                                product_ids=[Command.set(products.ids)],
+                                product_categ_ids=[Command.set(categories.ids)],
+                                territory_id=territory.id,
+                            )
+                        created = True
+                    except AccessError:
+                        created = False
+                    self.assertEqual(may, created)
 
     def test_organisation_changes_apply_at_once(self):
         self.assertTrue(self._as(self.pm).search([("id", "=", self.building_target.id)]))

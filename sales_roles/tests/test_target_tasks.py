@@ -124,8 +124,8 @@ class TestTargetTasks(TargetCase):
 
     def test_who_may_schedule(self):
         wizard = self._clients("cross_sell")
-        with self.assertRaises(AccessError):
-            self._clients("cross_sell", user=self.pm_tools).action_schedule()
+        with self.assertRaises(AccessError, msg="a manager of other products does not even list the clients"):
+            self._clients("cross_sell", user=self.pm_tools)
         with self.assertRaises(AccessError):
             wizard.with_user(self.hunter).action_schedule()
         with self.assertRaises(AccessError):

@@ -88,6 +88,20 @@ class TestSetTargets(TargetCase):
         self.assertEqual(sorted(self._amounts(wizard).values()), [50.0, 50.0])
         self.assertIn("split equally", wizard.split_note)
 
+    def test_last_years_sales_only_for_who_manages_the_scope(self):
+        self._sell(
+            self.client_msk, [(self.brick, 300.0)], user=self.hunter_2, date=datetime(2024, 8, 15, 12, 0)
+        )
+        form = self._wizard(user=self.seller, split="history", amount=100.0)
+        form.product_categ_ids.add(self.building)
+        form.user_ids.add(self.hunter_2)
+        form.user_ids.add(self.seller)
+        wizard = form.save()
+        self.assertEqual(
+            wizard.line_ids.mapped("last_year_amount"), [0.0, 0.0], "a colleague's sales stay hidden"
+        )
+        self.assertIn("you manage only", wizard.split_note)
+
     def test_rights_of_the_user_apply(self):
         form = self._wizard(split="each", amount=10.0)
         form.product_categ_ids.add(self.tools)

@@ -33,6 +33,8 @@ class SalesTargetTaskWizard(models.TransientModel):
         compute="_compute_partner_ids",
         store=True,
         readonly=False,
+        # As the user: only who may read the target lists its salesperson's clients.
+        compute_sudo=False,
         help="The salesperson's clients found for the target; remove those to leave alone.",
     )
     activity_type_id = fields.Many2one(

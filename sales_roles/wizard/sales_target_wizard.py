@@ -68,6 +68,8 @@ class SalesTargetWizard(models.TransientModel):
         compute="_compute_line_ids",
         store=True,
         readonly=False,
+        # As the user: last year's sales are shown to who may set targets on the scope only.
+        compute_sudo=False,
     )
     split_note = fields.Char(compute="_compute_split_note")
 
@@ -101,17 +103,19 @@ class SalesTargetWizard(models.TransientModel):
                 for user, (last_year, amount) in amounts.items()
             ]
 
-    @api.depends("split", "line_ids.last_year_amount")
+    @api.depends("split", "line_ids.last_year_amount", "product_ids", "product_categ_ids", "territory_id")
     def _compute_split_note(self):
         for wizard in self:
-            nobody = (
-                wizard.split == "history"
-                and wizard.line_ids
-                and not any(wizard.line_ids.mapped("last_year_amount"))
-            )
-            wizard.split_note = nobody and _(
-                "Nobody sold in this scope last year: the total is split equally."
-            )
+            wizard.split_note = False
+            if wizard.split != "history" or not wizard.line_ids:
+                continue
+            if not wizard._may_read_history():
+                wizard.split_note = _(
+                    "Last year's sales are shown for the products and territories you manage only: "
+                    "the total is split equally."
+                )
+            elif not any(wizard.line_ids.mapped("last_year_amount")):
+                wizard.split_note = _("Nobody sold in this scope last year: the total is split equally.")
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -157,7 +161,9 @@ class SalesTargetWizard(models.TransientModel):
         if not users:
             return {}
         currency = self.currency_id or self.env.company.currency_id
-        last_year = self._last_year_sales(users) if self.split == "history" else {}
+        last_year = (
+            self._last_year_sales(users) if self.split == "history" and self._may_read_history() else {}
+        )
         if self.split == "each":
             shares = dict.fromkeys(users, 1.0)
             total = self.amount * len(users)
@@ -181,6 +187,13 @@ class SalesTargetWizard(models.TransientModel):
             total - sum(amount for key, amount in amounts.items() if key != largest)
         )
         return amounts
+
+    def _may_read_history(self):
+        """Colleagues' sales are shown to who may set targets on the scope only."""
+        self.ensure_one()
+        return self.env["sales.target"]._may_set_scope(
+            self.product_ids._origin, self.product_categ_ids._origin, self.territory_id._origin
+        )
 
     def _last_year_sales(self, users):
         """What each salesperson sold in the scope over the same period one year

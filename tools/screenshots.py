@@ -218,7 +218,9 @@ def take_all(shooter, odoo):
 
     # ... and a salesperson's own targets: on pace on two product lines, behind on a territory.
     shooter.login("hunter1")
-    shooter.menu("sale.sale_menu_root", "sales_roles.sales_target_menu_root", "sales_roles.sales_target_my_menu")
+    shooter.menu(
+        "sale.sale_menu_root", "sales_roles.sales_target_menu_root", "sales_roles.sales_target_my_menu"
+    )
     shooter.wait(".o_kanban_record .o_progressbar")
     shooter.shoot("my_targets")
 

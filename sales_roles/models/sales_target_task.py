@@ -48,6 +48,7 @@ class SalesTargetTask(models.Model):
     )
     state = fields.Selection(
         [("open", "Open"), ("done", "Done"), ("cancelled", "Cancelled")],
+        string="Status",
         required=True,
         default="open",
         readonly=True,

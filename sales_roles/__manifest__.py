@@ -34,6 +34,11 @@
         "views/sales_territory_views.xml",
         "views/product_views.xml",
         "report/sale_report_views.xml",
+        "views/sales_target_views.xml",
+        "views/sales_target_task_views.xml",
+        "wizard/sales_target_wizard_views.xml",
+        "wizard/sales_target_task_wizard_views.xml",
+        "report/sales_target_report_views.xml",
         "views/sales_roles_menus.xml",
     ],
     # The demo tells the handbook's story: hunters, farmers, clients in every lifecycle state, a
@@ -50,6 +55,7 @@
         "demo/res_partner_contact_demo.xml",
         "demo/sales_handover_proposal_demo.xml",
         "demo/sales_service_demo.xml",
+        "demo/sales_target_demo.xml",
     ],
     "assets": {
         "web.assets_tests": ["sales_roles/static/tests/tours/**/*"],

@@ -222,6 +222,24 @@ def take_all(shooter, odoo):
     )
     shooter.shoot("settings")
 
+    # The second bosses' targets against what was achieved, by salesperson and product manager ...
+    shooter.open("/odoo/action-sales_roles.sales_target_report_action", ".o_pivot table .o_pivot_cell_value")
+    shooter.shoot("targets_pivot")
+    # ... a target with its tasks ...
+    shooter.open(
+        f"/odoo/action-sales_roles.sales_target_action/{odoo.demo_id('sales_target_demo_hunter1_building')}",
+        ".o_form_view button[name=action_view_tasks]",
+    )
+    shooter.shoot("target_form")
+
+    # ... and a salesperson's own targets: on pace on two product lines, behind on a territory.
+    shooter.login("hunter1")
+    shooter.menu(
+        "sale.sale_menu_root", "sales_roles.sales_target_menu_root", "sales_roles.sales_target_my_menu"
+    )
+    shooter.wait(".o_kanban_record .o_progressbar")
+    shooter.shoot("my_targets")
+
     # A Russian-speaking account manager on one of her clients.
     odoo.use_russian("farmer2")
     shooter.login("farmer2")

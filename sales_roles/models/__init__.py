@@ -16,3 +16,6 @@ from . import crm_team
 from . import mail_message
 from . import sales_service_engine
 from . import sales_service_standard
+from . import sales_target
+from . import sales_target_task
+from . import mail_activity

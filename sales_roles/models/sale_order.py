@@ -100,7 +100,8 @@ class SaleOrder(models.Model):
         without a rate counts at par).
 
         The one definition of "a client's confirmed orders" that the handover
-        rules, the handovers' figures and the reports share.
+        rules, the handovers' figures and the reports share; its line-level twin
+        is ``sale.order.line._confirmed_lines_sql`` (targets, cross-sell lists).
 
         :param list company_ids: only the orders of these companies
         :param list client_ids: only the orders of these commercial partners

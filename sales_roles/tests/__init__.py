@@ -25,3 +25,8 @@ from . import test_service_at_risk
 from . import test_service_run
 from . import test_service_security
 from . import test_service_ui
+from . import test_targets
+from . import test_target_access
+from . import test_target_wizards
+from . import test_target_tasks
+from . import test_target_ui

@@ -97,6 +97,18 @@ class TestAccessMatrix(SalesRolesCase):
             {"name": "New clients: every 7 days", "lifecycle_state": "new", "contact_interval_days": 7}
         )
         cls.env["sales.service.engine"]._refresh_service_figures()
+        # Targets set by the Sales Director on a product line nobody manages.
+        cls.category = cls.env["product.category"].create({"name": "Matrix Line"})
+        target = {
+            "date_from": "2025-01-01",
+            "date_to": "2025-03-31",
+            "amount": 1000.0,
+            "product_categ_ids": [Command.set(cls.category.ids)],
+            "company_id": company_a.id,
+        }
+        Target = cls.env["sales.target"].with_user(cls.manager)
+        cls.own_target = Target.create({**target, "user_id": cls.users["own"].id}).sudo()
+        cls.other_target = Target.create({**target, "user_id": cls.hunter.id}).sudo()
 
     # ------------------------------------------------------------
     # Measuring one cell
@@ -156,6 +168,11 @@ class TestAccessMatrix(SalesRolesCase):
             "Handover log": self._crud(
                 self.own_log.with_env(env), {"partner_id": self.own_client.id}, {"reason": "Forged"}
             ),
+            "Sales targets": self._crud(
+                self.other_target.with_env(env),
+                {"user_id": user.id, "date_from": "2025-01-01", "date_to": "2025-03-31", "amount": 5.0},
+                {"amount": 5.0},
+            ),
         }
         cells["Read the handover log"] = self._log_access(env)
         own = self._can(lambda: self._hand_over(env, self.own_client))
@@ -207,6 +224,24 @@ class TestAccessMatrix(SalesRolesCase):
             else "-"
         )
         cells["Service Level report"] = self._service_level_access(env)
+        cells["Read sales targets"] = self._targets_access(env)
+        cells["Set targets on the products one manages"] = (
+            "yes" if self._can(lambda: self._set_managed_target(env, user)) else "-"
+        )
+        cells["Schedule tasks from a target"] = (
+            "yes"
+            if self._can(
+                lambda: env["sales.target.task"]._schedule(
+                    self.own_target.with_env(env),
+                    self.own_client,
+                    "cross_sell",
+                    self.env.ref("mail.mail_activity_data_call"),
+                    "Call",
+                    "2025-02-01",
+                )
+            )
+            else "-"
+        )
         cells["Settings"] = (
             "yes"
             if self._can(
@@ -242,6 +277,30 @@ class TestAccessMatrix(SalesRolesCase):
         order = self.own_order.with_env(env)
         order.write({"hunter_id": self.hunter.id, "sales_lifecycle_state": "key"})
         order.order_line.write({"product_manager_id": self.hunter.id})
+
+    def _targets_access(self, env):
+        try:
+            targets = env["sales.target"].search([("id", "in", (self.own_target | self.other_target).ids)])
+        except AccessError:
+            return "-"
+        return {
+            frozenset(): "none",
+            frozenset(self.own_target.ids): "own",
+            frozenset((self.own_target | self.other_target).ids): "all",
+        }.get(frozenset(targets.ids), str(targets.ids))
+
+    def _set_managed_target(self, env, user):
+        """The user, made the manager of a product line, sets themselves a target on it."""
+        self.category.product_manager_id = user
+        env["sales.target"].create(
+            {
+                "user_id": user.id,
+                "date_from": "2025-01-01",
+                "date_to": "2025-03-31",
+                "amount": 5.0,
+                "product_categ_ids": [Command.set(self.category.ids)],
+            }
+        )
 
     def _matrix_access(self, env):
         mine = self._order(self.own_client, user=self.users["own"])
@@ -293,7 +352,7 @@ class TestAccessMatrix(SalesRolesCase):
                 with self.subTest(kind=kind, row=row):
                     self.assertIn(row, published, f"row {row!r} missing from CONFIGURE.md")
                     self.assertEqual(cell, published[row][kind])
-        self.assertEqual(len(published), 22)
+        self.assertEqual(len(published), 26)
 
     def test_cell_values_are_documented(self):
         legend = CONFIGURE.read_text()

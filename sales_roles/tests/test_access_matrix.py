@@ -220,7 +220,9 @@ class TestAccessMatrix(SalesRolesCase):
         )
         cells["Set a client's service figures"] = (
             "yes"
-            if self._can(lambda: self.other_client.with_env(env).write({"service_status": "overdue", "at_risk": True}))
+            if self._can(
+                lambda: self.other_client.with_env(env).write({"service_status": "overdue", "at_risk": True})
+            )
             else "-"
         )
         cells["Service Level report"] = self._service_level_access(env)

@@ -13,3 +13,5 @@ def uninstall_hook(env):
     and rules it names, and uninstalling deletes the addon's own (demo users and
     clients, shipped rules) before dropping its tables."""
     env.cr.execute(SQL("DELETE FROM sales_handover"))
+    # The approvers' to-dos hold on to their activity type, which is deleted first.
+    env.cr.execute(SQL("DELETE FROM mail_activity WHERE res_model = 'sales.handover.rule'"))

@@ -6,6 +6,7 @@ Building the demo takes minutes: this is the suite's only demo run, and it also
 checks the story the demo data tells.
 """
 
+import http.cookiejar
 import json
 import os
 import subprocess
@@ -50,6 +51,50 @@ def _login(login, password):
     return (answer.get("result") or {}).get("uid", False)
 
 
+def _call(login, model, method, *args, **kwargs):
+    """``model.method(*args, **kwargs)`` over JSON-RPC, as the demo user ``login``."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def post(path, params):
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{PORT}{path}",
+            data=json.dumps({"jsonrpc": "2.0", "params": params}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with opener.open(request, timeout=60) as response:
+            answer = json.load(response)
+        assert "error" not in answer, answer["error"]
+        return answer["result"]
+
+    post("/web/session/authenticate", {"db": DEMO_DB, "login": login, "password": login})
+    return post(
+        f"/web/dataset/call_kw/{model}/{method}",
+        {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+    )
+
+
+def _check_demo_targets():
+    """The second bosses' targets: one salesperson ahead of pace and one behind on the same
+    product line, a cross-sell list in progress."""
+    targets = _call(
+        "admin",
+        "sales.target",
+        "search_read",
+        [("name", "=", "Quarter: Building Materials")],
+        ["user_id", "manager_id", "pace_status", "task_open_count", "task_done_count"],
+    )
+    by_user = {target["user_id"][1]: target for target in targets}
+    assert {target["manager_id"][1] for target in targets} == {"Laura Schmidt"}
+    assert by_user["Irina Volkova"]["pace_status"] in ("on_pace", "reached"), by_user
+    assert by_user["Anna Kowalski"]["pace_status"] == "behind", by_user
+    olivia = by_user["Olivia Carter"]
+    assert (olivia["task_open_count"], olivia["task_done_count"]) == (3, 1), olivia
+    # What Laura sees of them, and Anna ("own documents") of hers.
+    assert len(_call("pm1", "sales.target.report", "search_read", [], ["target_id"])) == 3
+    mine = _call("farmer1", "sales.target", "search_read", [], ["user_id"])
+    assert [target["user_id"][1] for target in mine] == ["Anna Kowalski"], mine
+
+
 def _check_demo_story(demo_sql):
     """Clients in every lifecycle state, each won by its first order's salesperson, and
     the handover that `./dev demo` runs once moved some of them."""
@@ -92,6 +137,8 @@ def _check_demo_story(demo_sql):
     assert moved.get("key", 0) >= 1, moved  # promoted to key account
     assert moved.get("dormant", 0) >= 1, moved  # retention alert
     assert demo_sql("SELECT COUNT(*) FROM sales_handover WHERE date < NOW() - INTERVAL '30 days'")[0][0]
+
+    _check_demo_targets()
 
     # The demo users log in with their login as password.
     for login in ("hunter1", "farmer1", "kam", "pm1", "regional"):

@@ -121,3 +121,49 @@ def test_install_upgrade_uninstall_reinstall(cycle_db, odoo_bin, sql):
     odoo_bin("-i", "sales_roles", "--stop-after-init")
     assert _module_state() == "installed"
     assert sql(cycle_db, "SELECT COUNT(*) FROM sales_handover_rule")[0][0] == 5
+
+
+def test_upgrade_from_before_proposals(cycle_db, odoo_bin, sql):
+    """Logs made before handover proposals existed become done when the upgrade adds
+    their status; the approvers' to-dos do not hold an uninstall back."""
+
+    def _module_state():
+        rows = sql(cycle_db, "SELECT state FROM ir_module_module WHERE name = 'sales_roles'")
+        return rows[0][0] if rows else None
+
+    if _module_state() != "installed":
+        odoo_bin("-i", "sales_roles", "--stop-after-init")
+    odoo_bin(
+        "shell",
+        "--no-http",
+        stdin="admin = env.ref('base.user_admin')\n"
+        "client = env['res.partner'].create({'name': 'Logged Before', 'is_company': True})\n"
+        "env['sales.handover'].create({'partner_id': client.id, 'from_user_id': admin.id, "
+        "'to_user_id': admin.id, 'from_state': 'new', 'to_state': 'regular', 'reason': 'Old log'})\n"
+        "env.cr.commit()\n",
+    )
+    # The schema of the addon before proposals: no status, no decision.
+    sql(
+        cycle_db,
+        "ALTER TABLE sales_handover DROP COLUMN state, DROP COLUMN decided_by_id, DROP COLUMN decided_date",
+    )
+    odoo_bin("-u", "sales_roles", "--stop-after-init")
+    assert sql(cycle_db, "SELECT DISTINCT state FROM sales_handover") == [("done",)]
+    assert sql(
+        cycle_db, "SELECT 1 FROM pg_indexes WHERE indexname = 'sales_handover_pending_proposal_index'"
+    ) == [(1,)]
+
+    odoo_bin(
+        "shell",
+        "--no-http",
+        stdin="rule = env.ref('sales_roles.handover_rule_third_order')\n"
+        "rule.write({'active': True, 'approval_required': True, 'target_user_ids': "
+        "[(6, 0, env.ref('base.user_admin').ids)]})\n"
+        "rule.activity_schedule('sales_roles.mail_activity_type_handover_proposals', "
+        "user_id=env.ref('base.user_admin').id, summary='1 client proposed')\n"
+        "env['ir.module.module'].search([('name', '=', 'sales_roles')]).button_immediate_uninstall()\n"
+        "env.cr.commit()\n",
+    )
+    assert _module_state() == "uninstalled"
+    assert sql(cycle_db, "SELECT id FROM mail_activity WHERE res_model = 'sales.handover.rule'") == []
+    assert sql(cycle_db, "SELECT id FROM mail_activity_type WHERE res_model = 'sales.handover.rule'") == []

@@ -192,6 +192,13 @@ def take_all(shooter, odoo):
     shooter.wait(".o_list_renderer .o_data_row [name=to_user_id]")
     shooter.shoot("rule_preview")
 
+    # ... decides on the handovers a rule proposed for his approval ...
+    shooter.menu(
+        "sale.sale_menu_root", "sales_roles.sales_roles_main_menu", "sales_roles.sales_handover_proposal_menu"
+    )
+    shooter.wait(".o_list_renderer .o_data_row [name=to_user_id]")
+    shooter.shoot("proposals")
+
     # ... and reads the handovers and the matrix.
     shooter.open("/odoo/action-sales_roles.sales_handover_action", ".o_list_renderer .o_data_row")
     shooter.shoot("handovers")
@@ -199,12 +206,39 @@ def take_all(shooter, odoo):
     shooter.shoot("handovers_graph", settle=2.0)
     shooter.open("/odoo/action-sales_roles.sale_report_action_matrix", ".o_pivot table .o_pivot_cell_value")
     shooter.shoot("sales_matrix")
+    # ... the service level the account managers give their clients, and a client at risk ...
+    shooter.open("/odoo/action-sales_roles.sales_service_report_action", ".o_pivot table .o_pivot_cell_value")
+    shooter.shoot("service_level")
+    shooter.open(
+        f"/odoo/res.partner/{odoo.demo_id('res_partner_mountain_view')}", ".o_form_view [name=at_risk_alert]"
+    )
+    shooter.browser.click(".o_notebook a[name=sales_purchases]")
+    shooter.wait(".o_field_widget[name=service_status]")
+    shooter.shoot("client_at_risk")
     shooter.open("/odoo/action-sale.action_sale_config_settings", "#sales_roles_auto_handover")
     shooter.browser.evaluate(
         "document.querySelector('#sales_roles_auto_handover').closest('.o_settings_container')"
         ".previousElementSibling.scrollIntoView()"
     )
     shooter.shoot("settings")
+
+    # The second bosses' targets against what was achieved, by salesperson and product manager ...
+    shooter.open("/odoo/action-sales_roles.sales_target_report_action", ".o_pivot table .o_pivot_cell_value")
+    shooter.shoot("targets_pivot")
+    # ... a target with its tasks ...
+    shooter.open(
+        f"/odoo/action-sales_roles.sales_target_action/{odoo.demo_id('sales_target_demo_hunter1_building')}",
+        ".o_form_view button[name=action_view_tasks]",
+    )
+    shooter.shoot("target_form")
+
+    # ... and a salesperson's own targets: on pace on two product lines, behind on a territory.
+    shooter.login("hunter1")
+    shooter.menu(
+        "sale.sale_menu_root", "sales_roles.sales_target_menu_root", "sales_roles.sales_target_my_menu"
+    )
+    shooter.wait(".o_kanban_record .o_progressbar")
+    shooter.shoot("my_targets")
 
     # A Russian-speaking account manager on one of her clients.
     odoo.use_russian("farmer2")

@@ -12,3 +12,10 @@ from . import sales_handover_condition
 from . import sales_handover_engine
 from . import sales_handover_rule
 from . import res_config_settings
+from . import crm_team
+from . import mail_message
+from . import sales_service_engine
+from . import sales_service_standard
+from . import sales_target
+from . import sales_target_task
+from . import mail_activity

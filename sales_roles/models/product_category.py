@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .sale_order_line import QUOTATION_STATES
 
@@ -27,6 +28,8 @@ class ProductCategory(models.Model):
         self._sales_check_protected_write(vals)
         result = super().write(vals)
         if {"product_manager_id", "parent_id"} & vals.keys():
+            # Who manages which targets is read from the organisation: forget what was computed.
+            self.env["sales.target"].invalidate_model(["product_manager_id", "scope_manager_ids"])
             # Quotations follow the new organisation; confirmed orders keep theirs.
             lines = (
                 self.env["sale.order.line"]
@@ -56,3 +59,22 @@ class ProductCategory(models.Model):
             )
             for categ in self
         }
+
+    @api.model
+    def _product_manager_sql(self, category_id):
+        """SQL twin of ``_get_product_managers``: the manager of the category
+        whose id is the SQL expression ``category_id``, its own, else the
+        nearest one up the tree (NULL when nobody manages it)."""
+        return SQL(
+            """(
+                SELECT ancestor.product_manager_id
+                  FROM product_category category
+                  JOIN product_category ancestor
+                    ON ancestor.id = ANY(string_to_array(rtrim(category.parent_path, '/'), '/')::int[])
+                 WHERE category.id = %s
+                   AND ancestor.product_manager_id IS NOT NULL
+              ORDER BY length(ancestor.parent_path) DESC
+                 LIMIT 1
+            )""",
+            category_id,
+        )

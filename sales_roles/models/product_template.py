@@ -29,6 +29,8 @@ class ProductTemplate(models.Model):
         self._sales_check_protected_write(vals)
         result = super().write(vals)
         if {"product_manager_id", "categ_id"} & vals.keys():
+            # Who manages which targets is read from the organisation: forget what was computed.
+            self.env["sales.target"].invalidate_model(["product_manager_id", "scope_manager_ids"])
             # Quotations follow the new organisation; confirmed orders keep theirs.
             lines = (
                 self.env["sale.order.line"]

@@ -11,6 +11,30 @@ LIFECYCLE_STATES = [
     ("dormant", "Dormant"),
 ]
 
+SERVICE_STATUSES = [
+    ("none", "No Standard"),
+    ("ok", "OK"),
+    ("due", "Due"),
+    ("overdue", "Overdue"),
+]
+
+# What decides ownership and crediting (see sales.protected.mixin).
+LIFECYCLE_FIELDS = ("sales_lifecycle_state", "hunter_id", "handover_blocked", "handover_date")
+# The service figures, maintained by the daily service job and the touches
+# (sales.service.engine) on the commercial partner and all its contacts.
+SERVICE_FIELDS = (
+    "service_standard_id",
+    "last_touch_date",
+    "next_touch_date",
+    "service_status",
+    "purchase_interval_days",
+    "at_risk",
+    "at_risk_since",
+)
+
+# A partner's fields its service standard depends on (see sales.service.engine).
+SERVICE_DEPENDENCIES = ("sales_lifecycle_state", "team_id", "user_id", "company_id", "active")
+
 # The clients an owner is loaded with (regular and key accounts): what the least
 # loaded assignment counts, on an index of its own (see init()).
 OWNED_CLIENTS_WHERE = "id = commercial_partner_id AND active AND sales_lifecycle_state IN ('regular', 'key')"
@@ -21,8 +45,9 @@ class ResPartner(models.Model):
     _inherit = ["res.partner", "sales.protected.mixin"]
 
     # Only Sales Administrators set them by hand; the addon's own processes
-    # (order confirmation, handovers, syncing contacts) write them as superuser.
-    _sales_protected_fields = ("sales_lifecycle_state", "hunter_id", "handover_blocked", "handover_date")
+    # (order confirmation, handovers, syncing contacts, the service job) write
+    # them as superuser.
+    _sales_protected_fields = LIFECYCLE_FIELDS + SERVICE_FIELDS
 
     # Lifecycle fields are commercial fields: they are kept on the commercial
     # partner and copied onto its contacts by Odoo's commercial sync, so that
@@ -69,7 +94,12 @@ class ResPartner(models.Model):
         copy=False,
         help="Automatic handover rules never move this client; manual handovers still can.",
     )
-    handover_ids = fields.One2many("sales.handover", "partner_id", string="Handovers")
+    # The history: actual changes only (the proposals waiting for a decision, and
+    # those rejected or cancelled, are no change of the client). The record rules
+    # on handovers read it too: a proposed owner is no former owner.
+    handover_ids = fields.One2many(
+        "sales.handover", "partner_id", string="Handovers", domain=[("state", "=", "done")]
+    )
     # Unlike the lifecycle, the territory follows each partner's own address
     # (a company's branches may sit in different territories); orders take
     # their client's, see sale.order._stamp_sales_territory.
@@ -92,6 +122,74 @@ class ResPartner(models.Model):
         "Clear it to find the territory from the address again.",
     )
     handover_count = fields.Integer(compute="_compute_handover_count", string="Number of Handovers")
+    # The pending proposal, as the user reads it (computed together).
+    handover_proposal_id = fields.Many2one(
+        "sales.handover",
+        compute="_compute_handover_proposal",
+        help="The handover a rule proposes for this client, waiting for its approver's decision.",
+    )
+    handover_proposal_rule_id = fields.Many2one(
+        "sales.handover.rule", compute="_compute_handover_proposal", string="Proposed by"
+    )
+    handover_proposal_user_id = fields.Many2one(
+        "res.users", compute="_compute_handover_proposal", string="Proposed New Owner"
+    )
+    handover_proposal_state = fields.Selection(
+        LIFECYCLE_STATES, compute="_compute_handover_proposal", string="Proposed Lifecycle State"
+    )
+    handover_proposal_can_decide = fields.Boolean(compute="_compute_handover_proposal")
+
+    # Service level: written by the system only (sales.service.engine), in SQL,
+    # on the commercial partner and all its contacts; commercial fields, so that
+    # a contact created under a client or moved to it shows the client's at once.
+    service_standard_id = fields.Many2one(
+        "sales.service.standard",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The service standard the client follows: the first active standard of its company "
+        "for its lifecycle state (and sales team).",
+    )
+    last_touch_date = fields.Datetime(
+        string="Last Touch",
+        readonly=True,
+        copy=False,
+        help="The latest confirmed order, activity marked done, or message or e-mail from an "
+        "internal user, on the client, its contacts or its orders.",
+    )
+    next_touch_date = fields.Date(
+        string="Next Touch",
+        readonly=True,
+        copy=False,
+        help="When the service standard wants the next touch: the last touch plus the standard's "
+        "interval (today when the client was never touched).",
+    )
+    # The column is created with its default by _auto_init: no rewrite of every partner.
+    service_status = fields.Selection(
+        SERVICE_STATUSES,
+        readonly=True,
+        copy=False,
+        default="none",
+        index=True,
+        help="OK: touched within the standard. Due: the next touch is within the standard's days "
+        "ahead. Overdue: the next touch date has passed.",
+    )
+    purchase_interval_days = fields.Float(
+        string="Purchase Rhythm (Days)",
+        digits=(16, 1),
+        readonly=True,
+        copy=False,
+        help="Median days between the client's consecutive confirmed orders over the look-back "
+        "period (see Settings); 0 below 3 orders.",
+    )
+    at_risk = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="A regular client or key account whose days since its last order exceed the at-risk "
+        "factor times its purchase rhythm. Clears itself when it orders again.",
+    )
+    at_risk_since = fields.Date(readonly=True, copy=False)
 
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_handover_count(self):
@@ -101,11 +199,32 @@ class ResPartner(models.Model):
         if Handover.has_access("read"):
             counts = dict(
                 Handover._read_group(
-                    [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+                    [("partner_id", "in", self.commercial_partner_id.ids), ("state", "=", "done")],
+                    ["partner_id"],
+                    ["__count"],
                 )
             )
         for partner in self:
             partner.handover_count = counts.get(partner.commercial_partner_id, 0)
+
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_handover_proposal(self):
+        # As the user: a proposal shows to those who may read it (the hunter, the
+        # owner, the proposed owner, the approver, "all documents" users).
+        Handover = self.env["sales.handover"]
+        proposals = Handover
+        if Handover.has_access("read"):
+            proposals = Handover.search(
+                [("partner_id", "in", self.commercial_partner_id.ids), ("state", "=", "proposed")]
+            )
+        proposal_of = {proposal.partner_id: proposal for proposal in proposals}
+        for partner in self:
+            proposal = proposal_of.get(partner.commercial_partner_id, Handover)
+            partner.handover_proposal_id = proposal
+            partner.handover_proposal_rule_id = proposal.rule_id
+            partner.handover_proposal_user_id = proposal.to_user_id
+            partner.handover_proposal_state = proposal.to_state
+            partner.handover_proposal_can_decide = proposal.can_decide
 
     @api.depends("country_id", "state_id", "company_id", "sales_territory_manual")
     def _compute_sales_territory_id(self):
@@ -160,6 +279,11 @@ class ResPartner(models.Model):
                 "varchar NOT NULL DEFAULT 'prospect'",
                 "Lifecycle State",
             )
+        # Nor fill the service status of every partner: a column default is
+        # instant in PostgreSQL, an UPDATE rewrites the table.
+        if not column_exists(cr, "res_partner", "service_status"):
+            cr.execute(SQL("ALTER TABLE res_partner ADD COLUMN service_status VARCHAR DEFAULT 'none'")
+            )
         return super()._auto_init()
 
     @api.model
@@ -170,6 +294,7 @@ class ResPartner(models.Model):
             "team_id",
             "handover_date",
             "handover_blocked",
+            *SERVICE_FIELDS,
         ]
 
     @api.model
@@ -181,9 +306,19 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         self._sales_check_protected_write(vals)
-        if ("parent_id" in vals or "is_company" in vals) and not self._sales_may_edit_protected():
+        reparented = "parent_id" in vals or "is_company" in vals
+        if reparented and not self._sales_may_edit_protected():
             self._check_sales_reparenting(vals)
-        return super().write(vals)
+        # A client's standard follows its state, team, owner and company; a
+        # contact's touches follow it to its new client.
+        refresh = reparented or not vals.keys().isdisjoint(SERVICE_DEPENDENCIES)
+        former_clients = self.commercial_partner_id.ids if reparented else []
+        res = super().write(vals)
+        if refresh:
+            self.env["sales.service.engine"]._service_refresh_later(
+                client_ids=former_clients, partner_ids=self.ids
+            )
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_handed_over(self):
@@ -210,6 +345,7 @@ class ResPartner(models.Model):
         them anyway)."""
         allowed = super()._sales_create_allowed_values(vals)
         allowed["sales_lifecycle_state"] = {"prospect"}
+        allowed["service_status"].add("none")
         if vals.get("parent_id") and not vals.get("is_company"):
             client = self.browse(vals["parent_id"]).sudo().commercial_partner_id
             for name, value in client._sales_values().items():
@@ -226,9 +362,11 @@ class ResPartner(models.Model):
         client may join another one only when their lifecycle data are the
         same, and a contact may become a client of its own only when it carries
         the plain defaults of a prospect. A contact moving from a client to
-        another only mirrors their data: no client's data change.
+        another only mirrors their data: no client's data change. (The service
+        figures follow too, but they are facts the system recomputes: see
+        ``_service_refresh_later``.)
         """
-        defaults = {name: self._sales_normalize(name, False) for name in self._sales_protected_fields}
+        defaults = {name: self._sales_normalize(name, False) for name in LIFECYCLE_FIELDS}
         defaults["sales_lifecycle_state"] = "prospect"
         new_parent = self.browse(vals["parent_id"]) if "parent_id" in vals else None
         for partner in self.sudo():
@@ -237,14 +375,14 @@ class ResPartner(models.Model):
             client = partner if is_company or not parent else parent.commercial_partner_id
             if client == partner.commercial_partner_id:
                 continue
-            carried = partner._sales_values()
+            carried = partner._sales_values(LIFECYCLE_FIELDS)
             if client == partner:
                 expected, source = defaults, partner.commercial_partner_id
             elif partner.commercial_partner_id == partner:
-                expected, source = client._sales_values(), client
+                expected, source = client._sales_values(LIFECYCLE_FIELDS), client
             else:
                 continue
-            changed = [name for name in self._sales_protected_fields if carried[name] != expected[name]]
+            changed = [name for name in LIFECYCLE_FIELDS if carried[name] != expected[name]]
             if not changed:
                 continue
             if client == partner:
@@ -273,13 +411,14 @@ class ResPartner(models.Model):
 
         Odoo's merge gives the destination, field by field, its own value if set,
         else the last set value of the sources
-        (``base.partner.merge.automatic.wizard._update_values``).
+        (``base.partner.merge.automatic.wizard._update_values``). The service
+        figures are left to the system (see ``_service_prepare_merge``).
         """
         self.ensure_one()
         if self._sales_may_edit_protected():
             return
         changed = []
-        for name in self._sales_protected_fields:
+        for name in LIFECYCLE_FIELDS:
             merged = next((partner[name] for partner in (self | sources[::-1]).sudo() if partner[name]), None)
             if merged is not None and self._sales_normalize(name, merged) != self._sales_values([name])[name]:
                 changed.append(name)
@@ -293,6 +432,25 @@ class ResPartner(models.Model):
                 )
             )
 
+    def _service_prepare_merge(self, sources):
+        """Give ``sources`` the service figures of ``self``, their destination, so
+        that the merge writes none of them: they are the system's, and the
+        merged client's are recomputed from all its touches and orders."""
+        self.ensure_one()
+        self.flush_recordset(list(SERVICE_FIELDS))
+        sources.flush_recordset(list(SERVICE_FIELDS))
+        columns = SQL(", ").join(SQL.identifier(name) for name in SERVICE_FIELDS)
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner SET (%s) = (SELECT %s FROM res_partner WHERE id = %s) WHERE id = ANY(%s)",
+                columns,
+                columns,
+                self.id,
+                sources.ids,
+            )
+        )
+        sources.invalidate_recordset(list(SERVICE_FIELDS))
+
     # ------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------
@@ -301,8 +459,24 @@ class ResPartner(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("sales_roles.sales_handover_action")
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {"create": False}
+        action["context"] = {"create": False, "search_default_done": 1}
         return action
+
+    def action_approve_handover_proposal(self):
+        """Approve the handover proposed for this client (see sales.handover.action_approve)."""
+        self.ensure_one()
+        return self._handover_proposal().action_approve()
+
+    def action_reject_handover_proposal(self):
+        """Ask why the handover proposed for this client is rejected."""
+        self.ensure_one()
+        return self._handover_proposal().action_open_reject_wizard()
+
+    def _handover_proposal(self):
+        proposal = self.handover_proposal_id
+        if not proposal:
+            raise UserError(_("No handover is proposed for %(client)s any more.", client=self.display_name))
+        return proposal
 
     # ------------------------------------------------------------
     # BUSINESS METHODS

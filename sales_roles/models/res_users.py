@@ -32,7 +32,7 @@ class ResUsers(models.Model):
     def _unlink_except_in_handovers(self):
         Handover = self.env["sales.handover"].sudo()
         users = self.browse()
-        for name in ("from_user_id", "to_user_id"):
+        for name in ("from_user_id", "to_user_id", "decided_by_id"):
             for (user,) in Handover._read_group([(name, "in", self.ids)], [name]):
                 users |= user
         if users:

@@ -64,7 +64,20 @@ class SaleOrder(models.Model):
     def _action_confirm(self):
         self._stamp_client_lifecycle()
         self._stamp_sales_territory()
-        return super()._action_confirm()
+        res = super()._action_confirm()
+        # An order is a touch, and it clears the at-risk flag at once.
+        self._refresh_clients_service_later()
+        return res
+
+    def _action_cancel(self):
+        res = super()._action_cancel()
+        self._refresh_clients_service_later()
+        return res
+
+    def _refresh_clients_service_later(self):
+        self.env["sales.service.engine"]._service_refresh_later(
+            client_ids=self.partner_id.commercial_partner_id.ids
+        )
 
     def _stamp_client_lifecycle(self):
         """Win the prospects among the clients and stamp each order with its client's state."""
@@ -100,7 +113,8 @@ class SaleOrder(models.Model):
         without a rate counts at par).
 
         The one definition of "a client's confirmed orders" that the handover
-        rules, the handovers' figures and the reports share.
+        rules, the handovers' figures and the reports share; its line-level twin
+        is ``sale.order.line._confirmed_lines_sql`` (targets, cross-sell lists).
 
         :param list company_ids: only the orders of these companies
         :param list client_ids: only the orders of these commercial partners

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column
 
 # While an order is a quotation its lines follow their products' managers.
@@ -61,3 +62,59 @@ class SaleOrderLine(models.Model):
         for manager, line_ids in changed_ids_by_manager.items():
             self.browse(line_ids).write({"product_manager_id": manager.id})
         return self.browse([line_id for line_ids in changed_ids_by_manager.values() for line_id in line_ids])
+
+    @api.model
+    def _confirmed_lines_sql(
+        self, company_ids=None, user_ids=None, client_ids=None, date_from=None, date_to=None
+    ):
+        """SQL of the lines of confirmed orders, one row each: ``line_id``,
+        ``order_id``, ``client_id`` (the commercial partner who bought),
+        ``company_id``, ``user_id`` (the order's salesperson), ``date_order``,
+        ``product_id``, ``categ_id`` (the product's category), ``territory_id``
+        (the order's stamped territory), ``product_manager_id`` (the line's stamped
+        one) and ``amount``, the untaxed subtotal in the company currency.
+
+        The line-level twin of ``sale.order._confirmed_orders_sql``: same orders,
+        same conversion (as sale.report; a line without a rate counts at par).
+        Each filter is a list of values or an ``SQL`` expression of the same type.
+
+        :param company_ids: only the lines of orders of these companies
+        :param user_ids: only those of these salespeople
+        :param client_ids: only those of these commercial partners
+        :param date_from: only those of orders dated at or after this UTC datetime
+        :param date_to: only those of orders dated before this UTC datetime
+        """
+        conditions = [SQL("so.state = 'sale'"), SQL("sol.display_type IS NULL")]
+        if company_ids is not None:
+            conditions.append(SQL("so.company_id = ANY(%s)", company_ids))
+        if user_ids is not None:
+            conditions.append(SQL("so.user_id = ANY(%s)", user_ids))
+        if client_ids is not None:
+            conditions.append(SQL("customer.commercial_partner_id = ANY(%s)", client_ids))
+        if date_from is not None:
+            conditions.append(SQL("so.date_order >= %s", date_from))
+        if date_to is not None:
+            conditions.append(SQL("so.date_order < %s", date_to))
+        return SQL(
+            """
+            SELECT sol.id AS line_id,
+                   so.id AS order_id,
+                   customer.commercial_partner_id AS client_id,
+                   so.company_id,
+                   so.user_id,
+                   so.date_order,
+                   sol.product_id,
+                   template.categ_id,
+                   so.sales_territory_id AS territory_id,
+                   sol.product_manager_id,
+                   sol.price_subtotal
+                     / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0 ELSE so.currency_rate END AS amount
+              FROM sale_order_line sol
+              JOIN sale_order so ON so.id = sol.order_id
+              JOIN res_partner customer ON customer.id = so.partner_id
+         LEFT JOIN product_product product ON product.id = sol.product_id
+         LEFT JOIN product_template template ON template.id = product.product_tmpl_id
+             WHERE %s
+            """,
+            SQL(" AND ").join(conditions),
+        )

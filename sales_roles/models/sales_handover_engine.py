@@ -1,8 +1,9 @@
 """The handover engine: plans what the rules would do now and carries it out.
 
 Planning reads; it writes nothing (a preview is a plan). Running applies the
-plan in committed batches (see ``sales.handover._apply_moves`` for one batch)
-and reports progress to ir.cron. Its entry points take the rules as ``self``:
+plan in committed batches (see ``sales.handover._carry_out`` for one batch: the
+moves of rules that ask for approval become proposals) and reports progress to
+ir.cron. Its entry points take the rules as ``self``:
 ``rules._plan_handovers()`` and ``rules._run_handover()``.
 """
 
@@ -38,6 +39,10 @@ class Move:
     order_count: int
     sales_total: float
     company_id: int
+    # The rule asks for approval: the move is proposed, not applied.
+    propose: bool = False
+    # The proposal an approval applies (the handover record it turns into a done one).
+    proposal_id: int | bool = False
 
 
 class Match(NamedTuple):
@@ -126,6 +131,7 @@ class SalesHandoverEngine(models.AbstractModel):
                 "to_state": rule.to_state,
                 "team_id": rule.target_team_id.id,
                 "company_id": rule.company_id.id,
+                "propose": rule.approval_required,
             }
             for row in rows:
                 taken.add(row.client_id)
@@ -193,6 +199,8 @@ class SalesHandoverEngine(models.AbstractModel):
                     for alias, aggregate in condition_aggregates.items()
                 ]
                 rule_tests.append(test)
+            if rule.approval_required:
+                rule_tests.append(rule._not_rejected_sql(now))
             tests.append(
                 SQL(
                     "CASE WHEN %s = ANY(c.rule_ids) AND %s THEN %s END",
@@ -312,10 +320,13 @@ class SalesHandoverEngine(models.AbstractModel):
         for any other reason is retried client by client: the clients that fail are
         skipped and reported on their rule, the others are handed over.
 
+        The moves of rules that ask for approval become proposals instead (see
+        ``sales.handover._carry_out``); their approvers are told once the run ends.
+
         :param bool commit: commit each batch (the scheduled action, never tests)
         :param datetime since: leave alone the clients moved automatically since then
         :param HandoverPlan plan: these rules' plan when the caller has just made it
-        :return: the number of clients handed over
+        :return: the number of clients handed over (proposals not included)
         """
         if plan is None:
             plan = self._plan_handovers(since=since)
@@ -328,7 +339,7 @@ class SalesHandoverEngine(models.AbstractModel):
         for batch in split_every(BATCH_SIZE, plan.moves, list):
             moved, failed = self._apply_batch(batch, retry=commit)
             done += len(batch)
-            applied += len(moved)
+            applied += sum(not move.propose for move in moved)
             for move in moved:
                 moved_per_rule[move.rule_id] += 1
                 last_owner[move.rule_id] = move.to_user_id
@@ -346,6 +357,8 @@ class SalesHandoverEngine(models.AbstractModel):
         self._record_run(
             moved_per_rule, plan.problems, failures, last_owner, finished=done == len(plan.moves)
         )
+        proposing = self.filtered(lambda rule: rule.approval_required and moved_per_rule[rule.id])
+        proposing._refresh_approver_activities(notify=True)
         return applied
 
     def _apply_batch(self, batch, retry):
@@ -358,7 +371,7 @@ class SalesHandoverEngine(models.AbstractModel):
         for attempt in (1, 2):
             try:
                 with self.env.cr.savepoint():
-                    return Handover._apply_moves(batch), []
+                    return Handover._carry_out(batch), []
             except RETRYABLE_ERRORS as error:
                 if retry and attempt == 1:
                     # Ends the transaction (nothing of this batch is in it any more):
@@ -378,7 +391,7 @@ class SalesHandoverEngine(models.AbstractModel):
         for move in batch:
             try:
                 with self.env.cr.savepoint():
-                    moved = Handover._apply_moves([move])
+                    moved = Handover._carry_out([move])
             except FATAL_ERRORS:
                 raise
             except Exception as error:  # noqa: BLE001 - skipped, reported on its rule

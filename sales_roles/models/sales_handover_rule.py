@@ -1,8 +1,11 @@
 import logging
 import threading
 from collections import Counter
+from datetime import timedelta
 
-from odoo import _, api, fields, models
+from markupsafe import Markup
+
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
@@ -19,9 +22,15 @@ RUN_FIELDS = ("run_requested", "run_done_count", "run_total_count")
 _logger = logging.getLogger(__name__)
 
 
+# What changes who decides on a rule's proposals (see _sync_approver_group).
+APPROVAL_FIELDS = {"approval_required", "approver_id", "target_team_id", "company_id", "active"}
+
+
 class SalesHandoverRule(models.Model):
     _name = "sales.handover.rule"
-    _inherit = ["sales.handover.engine"]
+    # The chatter carries the approver's to-dos (see _refresh_approver_activities)
+    # and the history of the approval settings.
+    _inherit = ["sales.handover.engine", "mail.thread", "mail.activity.mixin"]
     _description = "Handover Rule"
     _order = "sequence, id"
     _check_company_auto = True
@@ -96,6 +105,21 @@ class SalesHandoverRule(models.Model):
         copy=False,
         help="Where the round robin starts next time.",
     )
+    approval_required = fields.Boolean(
+        string="Requires Approval",
+        tracking=True,
+        help="The nightly run proposes the handovers of this rule instead of making them: nothing "
+        "changes for the client until the approver approves the proposal.",
+    )
+    approver_id = fields.Many2one(
+        "res.users",
+        tracking=True,
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+        help="Who approves or rejects the proposals of this rule, besides the Sales Administrators. "
+        "Leave empty for the leader of the target sales team, else the Sales Administrators of "
+        "the company.",
+    )
+    proposal_count = fields.Integer(compute="_compute_proposal_count", string="Pending Proposals")
     last_run_date = fields.Datetime(readonly=True, copy=False)
     last_run_count = fields.Integer(string="Clients Moved by Last Run", readonly=True, copy=False)
     last_run_message = fields.Text(string="Last Run Problem", readonly=True, copy=False)
@@ -124,10 +148,25 @@ class SalesHandoverRule(models.Model):
 
     def _compute_handover_count(self):
         counts = dict(
-            self.env["sales.handover"]._read_group([("rule_id", "in", self.ids)], ["rule_id"], ["__count"])
+            self.env["sales.handover"]._read_group(
+                [("rule_id", "in", self.ids), ("state", "=", "done")], ["rule_id"], ["__count"]
+            )
         )
         for rule in self:
             rule.handover_count = counts.get(rule, 0)
+
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_proposal_count(self):
+        # As the user: the proposals their record rules let them read.
+        counts = {}
+        if self.env["sales.handover"].has_access("read"):
+            counts = dict(
+                self.env["sales.handover"]._read_group(
+                    [("rule_id", "in", self.ids), ("state", "=", "proposed")], ["rule_id"], ["__count"]
+                )
+            )
+        for rule in self:
+            rule.proposal_count = counts.get(rule, 0)
 
     # ------------------------------------------------------------
     # CONSTRAINTS
@@ -185,6 +224,19 @@ class SalesHandoverRule(models.Model):
                     )
                 )
 
+    @api.constrains("approver_id", "company_id")
+    def _check_approver(self):
+        for rule in self.filtered("approver_id"):
+            if not rule._may_approve(rule.approver_id):
+                raise ValidationError(
+                    _(
+                        "Rule “%(rule)s”: the approver %(user)s must be an active salesperson of %(company)s.",
+                        rule=rule.name,
+                        user=rule.approver_id.name,
+                        company=rule.company_id.name,
+                    )
+                )
+
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
@@ -197,9 +249,26 @@ class SalesHandoverRule(models.Model):
             self._check_run_fields(vals)
         return vals_list
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        if any(vals.get("approval_required") for vals in vals_list):
+            self._sync_approver_group()
+        return rules
+
     def write(self, vals):
         self._check_run_fields(vals)
-        return super().write(vals)
+        res = super().write(vals)
+        if vals.keys() & APPROVAL_FIELDS:
+            self._sync_approver_group()
+        return res
+
+    def unlink(self):
+        approving = any(self.mapped("approval_required"))
+        res = super().unlink()
+        if approving:
+            self._sync_approver_group()
+        return res
 
     def _check_run_fields(self, vals):
         """The progress of a requested run is the system's: set by Run Now and
@@ -266,9 +335,11 @@ class SalesHandoverRule(models.Model):
         plan = rules._plan_handovers()
         if len(plan.moves) <= RUN_NOW_LIMIT:
             moved = rules._run_handover(commit=False, plan=plan)
-            return self._notify(
-                "success" if moved else "info", _("%(count)s client(s) handed over.", count=moved)
-            )
+            message = _("%(count)s client(s) handed over.", count=moved)
+            proposed = sum(self.filtered("approval_required").mapped("last_run_count"))
+            if proposed:
+                message += " " + _("%(count)s client(s) proposed for approval.", count=proposed)
+            return self._notify("success" if moved or proposed else "info", message)
         planned = Counter(move.rule_id for move in plan.moves)
         for rule in rules:
             rule.write({"run_requested": True, "run_done_count": 0, "run_total_count": planned[rule.id]})
@@ -300,13 +371,23 @@ class SalesHandoverRule(models.Model):
         action["domain"] = [("rule_id", "=", self.id)]
         return action
 
+    def action_view_proposals(self):
+        """The pending proposals of this rule, to approve or reject."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_roles.sales_handover_proposal_action")
+        action["domain"] = [("rule_id", "=", self.id)]
+        action["display_name"] = _("Proposals: %(rule)s", rule=self.name)
+        return action
+
     # ------------------------------------------------------------
     # SCHEDULED ACTION
     # ------------------------------------------------------------
 
     @api.model
     def _cron_run_handover(self):
-        """Nightly: every active rule of every company."""
+        """Nightly: expire the proposals left undecided too long, then run every
+        active rule of every company."""
+        self.env["sales.handover"]._expire_proposals()
         rules = self.sudo().search([])
         rules._run_handover(
             commit=not getattr(threading.current_thread(), "testing", False),
@@ -449,6 +530,17 @@ class SalesHandoverRule(models.Model):
                 company.id,
             )
         )
+        # A client waiting for a decision on a proposal (of any rule) is left alone
+        # until it is decided (on the index of pending proposals).
+        query.add_where(
+            SQL(
+                """NOT EXISTS (
+                    SELECT 1
+                      FROM sales_handover pending
+                     WHERE pending.partner_id = "res_partner"."id"
+                       AND pending.state = 'proposed')"""
+            )
+        )
         if since:
             query.add_where(
                 SQL(
@@ -457,11 +549,30 @@ class SalesHandoverRule(models.Model):
                           FROM sales_handover moved
                          WHERE moved.partner_id = "res_partner"."id"
                            AND moved.trigger = 'auto'
+                           AND moved.state = 'done'
                            AND moved.date >= %s)""",
                     since,
                 )
             )
         return query
+
+    def _not_rejected_sql(self, now):
+        """SQL test on a candidate ``c`` of this rule: the rule did not propose it
+        in a proposal rejected within the cooldown (a per-rule test rather than a
+        candidate filter: rules checking the same clients keep sharing one scan)."""
+        self.ensure_one()
+        cooldown = self.env["sales.handover"]._cooldown_days()
+        return SQL(
+            """NOT EXISTS (
+                SELECT 1
+                  FROM sales_handover rejected
+                 WHERE rejected.partner_id = c.id
+                   AND rejected.rule_id = %s
+                   AND rejected.state = 'rejected'
+                   AND rejected.decided_date >= %s)""",
+            self.id,
+            now - timedelta(days=cooldown),
+        )
 
     def _candidate_owners(self):
         """The users who may receive this rule's clients, by id."""
@@ -472,3 +583,136 @@ class SalesHandoverRule(models.Model):
         return users.filtered(lambda u: u.active and not u.share and self.company_id in u.company_ids).sorted(
             "id"
         )
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS: APPROVAL
+    # ------------------------------------------------------------
+
+    def _may_approve(self, user):
+        """Whether ``user`` can be this rule's approver: an active salesperson of its company."""
+        self.ensure_one()
+        user = user.sudo()
+        return bool(
+            user
+            and user.active
+            and not user.share
+            and self.company_id in user.company_ids
+            and user._has_group("sales_team.group_sale_salesman")
+        )
+
+    def _named_approver(self):
+        """The approver this rule names: its approver, or when it has none the leader
+        of its target sales team; nobody when that user cannot approve (then the
+        Sales Administrators decide)."""
+        self.ensure_one()
+        rule = self.sudo()
+        user = rule.approver_id or rule.target_team_id.user_id
+        return user if rule._may_approve(user) else self.env["res.users"]
+
+    def _approvers(self):
+        """Who is asked to decide on this rule's proposals: the approver it names,
+        else every Sales Administrator of its company (any of them may decide; the
+        to-dos of all close together when the queue is empty)."""
+        self.ensure_one()
+        return self._named_approver() or self._sales_administrators()
+
+    def _sales_administrators(self):
+        self.ensure_one()
+        group = self.env.ref("sales_team.group_sale_manager")
+        return (
+            group.sudo()
+            .users.filtered(
+                lambda user: user.active and not user.share and self.company_id in user.company_ids
+            )
+            .sorted("id")
+        )
+
+    def _user_decides(self, user):
+        """Whether ``user`` approves and rejects this rule's proposals: the approver
+        it names, and the Sales Administrators of its company."""
+        self.ensure_one()
+        rule = self.sudo()
+        if user._is_superuser():
+            return True
+        if rule.company_id not in user.sudo().company_ids:
+            return False
+        return user.sudo()._has_group("sales_team.group_sale_manager") or user == rule._named_approver()
+
+    @api.model
+    def _sync_approver_group(self):
+        """Keep the "Handover Approver" group to the approvers the rules name: it
+        shows them the Proposals menu (Sales Administrators see it anyway)."""
+        group = self.env.ref("sales_roles.group_handover_approver", raise_if_not_found=False)
+        if not group:
+            return
+        rules = self.sudo().search([("approval_required", "=", True)])
+        approvers = self.env["res.users"].union(*(rule._named_approver() for rule in rules))
+        group = group.sudo()
+        if group.users != approvers:
+            group.write({"users": [Command.set(approvers.ids)]})
+
+    def _refresh_approver_activities(self, notify=False):
+        """Keep, while proposals of these rules wait, one to-do per approver and rule
+        saying how many: updated after every decision and run, created when a run
+        proposes new clients (``notify``), marked done when none is left.
+        """
+        Handover = self.env["sales.handover"].sudo()
+        counts = dict(
+            Handover._read_group(
+                [("rule_id", "in", self.ids), ("state", "=", "proposed")], ["rule_id"], ["__count"]
+            )
+        )
+        activity_type = self.env.ref(
+            "sales_roles.mail_activity_type_handover_proposals", raise_if_not_found=False
+        )
+        if not activity_type:
+            return
+        for rule in self.sudo():
+            count = counts.get(rule, 0)
+            todos = rule.activity_ids.filtered(lambda activity: activity.activity_type_id == activity_type)
+            if not count:
+                todos.action_feedback(feedback=_("No proposal left to decide."))
+                continue
+            approvers = rule._approvers()
+            stale = todos.filtered(lambda activity, approvers=approvers: activity.user_id not in approvers)
+            todos -= stale
+            stale.unlink()
+            for user in approvers:
+                summary, note = rule.with_context(lang=user.lang or self.env.lang)._approver_todo_text(count)
+                todo = todos.filtered(lambda activity, user=user: activity.user_id == user)
+                if todo:
+                    todo.write({"summary": summary, "note": note})
+                elif notify:
+                    rule.activity_schedule(
+                        "sales_roles.mail_activity_type_handover_proposals",
+                        summary=summary,
+                        note=note,
+                        user_id=user.id,
+                    )
+
+    def _approver_todo_text(self, count):
+        """The summary and note of the approver's to-do, in the env's language."""
+        self.ensure_one()
+        env = self.env
+        if self.target_team_id:
+            summary = env._(
+                "%(count)s client(s) proposed for %(team)s", count=count, team=self.target_team_id.name
+            )
+        else:
+            summary = env._("%(count)s client(s) proposed by “%(rule)s”", count=count, rule=self.name)
+        note = Markup(
+            '<p>%s</p><p>%s</p><p><a href="/odoo/action-sales_roles.sales_handover_proposal_action">%s</a></p>'
+        ) % (
+            env._(
+                "The rule “%(rule)s” proposes to hand %(count)s client(s) over: approve or reject them "
+                "with the rule's Proposals button, or in Sales > Hunters & Farmers > Proposals.",
+                rule=self.name,
+                count=count,
+            ),
+            env._(
+                "Proposals not decided within %(days)s days expire.",
+                days=env["sales.handover"]._expiry_days(),
+            ),
+            env._("Open the proposals"),
+        )
+        return summary, note

@@ -52,7 +52,8 @@ class SalesHunterReport(models.Model):
             first_handover AS (
                 SELECT partner_id, MIN(date) AS handover_date
                   FROM sales_handover
-                 WHERE from_state = 'new'
+                 WHERE state = 'done'
+                   AND from_state = 'new'
                    AND to_state IN ('regular', 'key')
               GROUP BY partner_id
             )

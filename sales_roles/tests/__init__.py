@@ -17,3 +17,16 @@ from . import test_nightly_run
 from . import test_protected_fields
 from . import test_handover_visibility
 from . import test_audit_trail
+from . import test_handover_proposals
+from . import test_handover_proposal_rights
+from . import test_ui_proposals
+from . import test_service_touches
+from . import test_service_at_risk
+from . import test_service_run
+from . import test_service_security
+from . import test_service_ui
+from . import test_targets
+from . import test_target_access
+from . import test_target_wizards
+from . import test_target_tasks
+from . import test_target_ui

@@ -88,3 +88,25 @@ class SalesRolesCase(TransactionCase):
                 **vals,
             }
         )
+
+
+def warm_up_web_client(env):
+    """Build the web client's asset bundles once for a class of browser tests.
+
+    Odoo builds a bundle at its first request and stores it as an attachment in
+    the current transaction: in HttpCase each test's transaction is rolled back,
+    so every tour would build them again (tens of seconds each on a busy
+    2-core machine, and Odoo gives the page 60 s to get ready). Built in
+    ``setUpClass``, they are kept for all the class's tests.
+    """
+    QWeb = env["ir.qweb"]
+    for name, css, js in (
+        ("web.assets_web", True, True),
+        ("web.assets_web_print", True, False),
+        ("web.assets_tests", False, True),
+    ):
+        bundle = QWeb._get_asset_bundle(name, css=css, js=js)
+        if css:
+            bundle.css()
+        if js:
+            bundle.js()

@@ -12,6 +12,8 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.sales_roles.models.sales_handover_engine import Move
+
 from .common import SalesRolesCase
 
 CONFIGURE = Path(__file__).resolve().parents[1] / "readme" / "CONFIGURE.md"
@@ -61,6 +63,52 @@ class TestAccessMatrix(SalesRolesCase):
         # A confirmed order of the "own documents" salesperson, stamped by the system.
         cls.product_a = cls.env["product.product"].create({"name": "Company A's", "company_id": company_a.id})
         cls.own_order = cls._order(cls.own_client, user=cls.users["own"])
+        # A proposal of a rule that requires approval, named approver: none of the users.
+        approval_rule = cls._rule(
+            [{"criterion": "order_count", "min_count": 2}],
+            name="With approval",
+            assign_method="keep",
+            approval_required=True,
+            company_id=company_a.id,
+        )
+        proposed = cls._client("Proposed client", user_id=cls.hunter.id, company_id=company_a.id)
+        proposed.sales_lifecycle_state = "new"
+        cls.env["sales.handover"]._propose_moves(
+            [
+                Move(
+                    client_id=proposed.id,
+                    rule_id=approval_rule.id,
+                    from_user_id=cls.hunter.id,
+                    to_user_id=cls.hunter.id,
+                    from_state="new",
+                    to_state="regular",
+                    team_id=False,
+                    order_count=2,
+                    sales_total=200.0,
+                    company_id=company_a.id,
+                    propose=True,
+                )
+            ]
+        )
+        cls.proposal = cls.env["sales.handover"].search([("partner_id", "=", proposed.id)])
+        # Service level: both clients new clients, under a standard (in the Service Level report).
+        cls.other_client.sales_lifecycle_state = "new"
+        cls.standard = cls.env["sales.service.standard"].create(
+            {"name": "New clients: every 7 days", "lifecycle_state": "new", "contact_interval_days": 7}
+        )
+        cls.env["sales.service.engine"]._refresh_service_figures()
+        # Targets set by the Sales Director on a product line nobody manages.
+        cls.category = cls.env["product.category"].create({"name": "Matrix Line"})
+        target = {
+            "date_from": "2025-01-01",
+            "date_to": "2025-03-31",
+            "amount": 1000.0,
+            "product_categ_ids": [Command.set(cls.category.ids)],
+            "company_id": company_a.id,
+        }
+        Target = cls.env["sales.target"].with_user(cls.manager)
+        cls.own_target = Target.create({**target, "user_id": cls.users["own"].id}).sudo()
+        cls.other_target = Target.create({**target, "user_id": cls.hunter.id}).sudo()
 
     # ------------------------------------------------------------
     # Measuring one cell
@@ -120,6 +168,11 @@ class TestAccessMatrix(SalesRolesCase):
             "Handover log": self._crud(
                 self.own_log.with_env(env), {"partner_id": self.own_client.id}, {"reason": "Forged"}
             ),
+            "Sales targets": self._crud(
+                self.other_target.with_env(env),
+                {"user_id": user.id, "date_from": "2025-01-01", "date_to": "2025-03-31", "amount": 5.0},
+                {"amount": 5.0},
+            ),
         }
         cells["Read the handover log"] = self._log_access(env)
         own = self._can(lambda: self._hand_over(env, self.own_client))
@@ -135,6 +188,15 @@ class TestAccessMatrix(SalesRolesCase):
         cells["Run a rule now"] = "yes" if self._can(rule.action_run) else "-"
         cells["Set a rule's run progress"] = (
             "yes" if self._can(lambda: rule.write({"run_requested": True, "run_done_count": 1})) else "-"
+        )
+        proposal = self.proposal.with_env(env)
+        decisions = [
+            self._can(lambda: proposal.write({"to_user_id": self.farmer.id})),
+            self._can(proposal.action_approve),
+            self._can(lambda: proposal.action_reject("Access check")),
+        ]
+        cells["Decide on a handover proposal"] = (
+            "yes" if all(decisions) else "-" if not any(decisions) else str(decisions)
         )
         cells["Set a client's hunter or exclusion"] = (
             "yes" if self._can(lambda: self.other_client.with_env(env).write({"hunter_id": user.id})) else "-"
@@ -154,6 +216,37 @@ class TestAccessMatrix(SalesRolesCase):
         )
         cells["Edit stamped order fields"] = "yes" if self._can(lambda: self._edit_stamps(env)) else "-"
         cells["Sales Matrix"] = self._matrix_access(env)
+        cells["Service standards"] = self._crud(
+            self.standard.with_env(env),
+            {"name": "Key accounts", "lifecycle_state": "key", "contact_interval_days": 14},
+            {"name": "Renamed"},
+        )
+        cells["Set a client's service figures"] = (
+            "yes"
+            if self._can(
+                lambda: self.other_client.with_env(env).write({"service_status": "overdue", "at_risk": True})
+            )
+            else "-"
+        )
+        cells["Service Level report"] = self._service_level_access(env)
+        cells["Read sales targets"] = self._targets_access(env)
+        cells["Set targets on the products one manages"] = (
+            "yes" if self._can(lambda: self._set_managed_target(env, user)) else "-"
+        )
+        cells["Schedule tasks from a target"] = (
+            "yes"
+            if self._can(
+                lambda: env["sales.target.task"]._schedule(
+                    self.own_target.with_env(env),
+                    self.own_client,
+                    "cross_sell",
+                    self.env.ref("mail.mail_activity_data_call"),
+                    "Call",
+                    "2025-02-01",
+                )
+            )
+            else "-"
+        )
         cells["Settings"] = (
             "yes"
             if self._can(
@@ -190,6 +283,30 @@ class TestAccessMatrix(SalesRolesCase):
         order.write({"hunter_id": self.hunter.id, "sales_lifecycle_state": "key"})
         order.order_line.write({"product_manager_id": self.hunter.id})
 
+    def _targets_access(self, env):
+        try:
+            targets = env["sales.target"].search([("id", "in", (self.own_target | self.other_target).ids)])
+        except AccessError:
+            return "-"
+        return {
+            frozenset(): "none",
+            frozenset(self.own_target.ids): "own",
+            frozenset((self.own_target | self.other_target).ids): "all",
+        }.get(frozenset(targets.ids), str(targets.ids))
+
+    def _set_managed_target(self, env, user):
+        """The user, made the manager of a product line, sets themselves a target on it."""
+        self.category.product_manager_id = user
+        env["sales.target"].create(
+            {
+                "user_id": user.id,
+                "date_from": "2025-01-01",
+                "date_to": "2025-03-31",
+                "amount": 5.0,
+                "product_categ_ids": [Command.set(self.category.ids)],
+            }
+        )
+
     def _matrix_access(self, env):
         mine = self._order(self.own_client, user=self.users["own"])
         theirs = self._order(self.other_client, user=self.hunter)
@@ -204,6 +321,19 @@ class TestAccessMatrix(SalesRolesCase):
             frozenset({mine.name}): "own",
             frozenset({mine.name, theirs.name}): "all",
         }.get(frozenset(seen), str(sorted(seen)))
+
+    def _service_level_access(self, env):
+        self.env.flush_all()
+        clients = self.own_client | self.other_client
+        try:
+            seen = env["sales.service.report"].search([("partner_id", "in", clients.ids)]).partner_id
+        except AccessError:
+            return "-"
+        return {
+            frozenset(): "none",
+            frozenset(self.own_client.ids): "own",
+            frozenset(clients.ids): "all",
+        }.get(frozenset(seen.ids), str(seen.ids))
 
     # ------------------------------------------------------------
     # The table
@@ -227,7 +357,7 @@ class TestAccessMatrix(SalesRolesCase):
                 with self.subTest(kind=kind, row=row):
                     self.assertIn(row, published, f"row {row!r} missing from CONFIGURE.md")
                     self.assertEqual(cell, published[row][kind])
-        self.assertEqual(len(published), 18)
+        self.assertEqual(len(published), 27)
 
     def test_cell_values_are_documented(self):
         legend = CONFIGURE.read_text()

@@ -246,6 +246,7 @@ class TestHandoverRun(SalesRolesCase):
     def _row_version(self, record):
         """The physical row of ``record``: any UPDATE of it, even to the same values, changes it."""
         self.env.flush_all()
+        self.env.cr.flush()  # and what the setup left for the commit (the clients' service figures)
         self.env.cr.execute(f'SELECT ctid::text FROM "{record._table}" WHERE id = %s', [record.id])
         return self.env.cr.fetchone()[0]
 

@@ -1,5 +1,7 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import warm_up_web_client
+
 
 @tagged("post_install", "-at_install")
 class TestUi(HttpCase):
@@ -31,6 +33,7 @@ class TestUi(HttpCase):
             {"name": "Tour Farmers", "member_ids": [(6, 0, cls.farmer.ids)]}
         )
         cls.product = cls.env["product.product"].create({"name": "Tour Brick", "list_price": 10})
+        warm_up_web_client(cls.env)
 
     def _client(self, name, orders=0, user=None):
         client = self.env["res.partner"].create(

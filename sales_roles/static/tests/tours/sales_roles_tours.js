@@ -153,17 +153,21 @@ tours.add("sales_roles_settings", {
     url: "/odoo/action-sale.action_sale_config_settings",
     steps: () => [
         {
-            content: "The Hunters & Farmers section",
-            trigger: "#sales_roles_auto_handover input[type=checkbox]:checked",
-            run: "click",
-        },
-        { content: "Save", trigger: ".o_control_panel .o_form_button_save", run: "click" },
-        { content: "Saved and reloaded", trigger: "#sales_roles_auto_handover input[type=checkbox]:not(:checked)" },
-        {
-            content: "The link to the rules",
+            content: "The link to the rules, in the Hunters & Farmers section",
             trigger: "#sales_roles_auto_handover button:contains(Handover Rules)",
             run: "click",
         },
         { content: "The rules", trigger: ".o_list_view .o_data_row:contains(After the 3rd order)" },
+        { content: "Back to the settings", trigger: ".breadcrumb-item a:contains(Settings)", run: "click" },
+        {
+            content: "Switch the automatic handover off",
+            trigger: "#sales_roles_auto_handover input[type=checkbox]:checked",
+            run: "click",
+        },
+        { content: "Save", trigger: ".o_control_panel .o_form_button_save", run: "click" },
+        {
+            content: "Saved: the form is clean again, the automatic handover off",
+            trigger: "body:not(:has(.o_form_dirty)) #sales_roles_auto_handover input[type=checkbox]:not(:checked)",
+        },
     ],
 });

@@ -282,8 +282,7 @@ class ResPartner(models.Model):
         # Nor fill the service status of every partner: a column default is
         # instant in PostgreSQL, an UPDATE rewrites the table.
         if not column_exists(cr, "res_partner", "service_status"):
-            cr.execute(SQL("ALTER TABLE res_partner ADD COLUMN service_status VARCHAR DEFAULT 'none'")
-            )
+            cr.execute(SQL("ALTER TABLE res_partner ADD COLUMN service_status VARCHAR DEFAULT 'none'"))
         return super()._auto_init()
 
     @api.model

@@ -24,7 +24,7 @@ import psycopg2.extras
 from _common import CLIENTS, autocommit_cursor, command_line, database, reporter, superuser_env, timed
 
 from odoo.modules.registry import Registry
-from odoo.tools import SQL, float_compare
+from odoo.tools import SQL, date_utils, float_compare
 
 say = reporter("populate")
 
@@ -38,6 +38,17 @@ HISTORY_DAYS = 730
 MAX_LINES = 5
 # The rules activated in the dataset (see activate_rules).
 BIG_CLIENT_AMOUNT = 50_000
+# Clients bought from for more than a year with 3+ orders were handed over to a
+# farmer then: regular clients, KEY_SHARE of them key accounts.
+FARMED_AFTER_DAYS = 365
+KEY_SHARE = 0.05
+# Touches of the last year on each client: 1 to MAX_TOUCHES messages, half of them
+# activities marked done (a call), half notes by its owner.
+TOUCH_DAYS = 365
+MAX_TOUCHES = 5
+# Pending handover proposals (row h of the benchmark), of a rule asking for approval.
+PROPOSALS = 500
+TARGET_QUARTERS = 4
 SAMPLE_SIZE = 200
 
 # Ten categories of twenty products; the first seven have a product manager,
@@ -373,6 +384,25 @@ class Populate:
             )
             rows["follower"] = self._row("mail_followers", follower.id)
             self.follower_subtypes = follower.subtype_ids.ids
+            # Touches as Odoo records them: the message of an activity marked done
+            # (mail.activity.action_feedback) and a note by the owner.
+            activity = env["mail.activity"].create(
+                {
+                    "res_model_id": env["ir.model"]._get_id("res.partner"),
+                    "res_id": client.id,
+                    "activity_type_id": env.ref("mail.mail_activity_data_call").id,
+                    "user_id": hunter.id,
+                }
+            )
+            messages = client.message_ids
+            activity.with_user(hunter).action_feedback(feedback="Called: next order in a month.")
+            rows["activity_message"] = self._row("mail_message", (client.message_ids - messages).id)
+            note = client.with_user(hunter).message_post(
+                body="Visited the yard: they plan an extension.",
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+            rows["note"] = self._row("mail_message", note.id)
         self.proto = rows
 
     def _row(self, table, record_id):
@@ -405,7 +435,8 @@ class Populate:
               JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1]
              WHERE c.contype = 'f' AND cardinality(c.conkey) = 1
                AND c.conrelid::regclass::text IN ('res_partner', 'sale_order', 'sale_order_line',
-                                                  'mail_followers', 'account_tax_sale_order_line_rel')
+                                                  'mail_followers', 'account_tax_sale_order_line_rel',
+                                                  'mail_message')
             """
         )
         for table, column, target, target_column in self.cr.fetchall():
@@ -863,6 +894,155 @@ class Populate:
         self.env["res.partner"]._classify_existing_clients()
         self.env["sale.order"]._stamp_historical_orders(0, self.order_base + self.n_orders)
 
+    def farm(self):
+        """Clients bought from for more than FARMED_AFTER_DAYS with 3+ confirmed
+        orders were handed over to a farmer back then, as the rule "After the 3rd
+        order" does: regular clients (KEY_SHARE of them key accounts), their
+        contacts with them; their hunter stays. The rule now finds the younger ones."""
+        return self.execute(
+            """
+            WITH farmed AS (
+                SELECT o.client_id, MIN(o.date_order) AS first_order
+                  FROM (%(orders)s) o
+              GROUP BY o.client_id
+                HAVING COUNT(*) >= 3
+                   AND MIN(o.date_order) < (now() AT TIME ZONE 'UTC') - %(days)s * interval '1 day'
+            ), assigned AS (
+                SELECT client_id, first_order,
+                       CASE WHEN %(key)s < %(key_share)s THEN 'key' ELSE 'regular' END AS state,
+                       %(farmer)s AS user_id
+                  FROM farmed
+            )
+            UPDATE res_partner p
+               SET sales_lifecycle_state = a.state, user_id = a.user_id, team_id = %(team)s,
+                   handover_date = a.first_order + interval '180 days'
+              FROM assigned a
+             WHERE p.commercial_partner_id = a.client_id
+            """,
+            orders=self.env["sale.order"]._confirmed_orders_sql(company_ids=self.company.ids),
+            days=FARMED_AFTER_DAYS,
+            key=rnd(SQL("client_id"), self.seed + 31),
+            key_share=KEY_SHARE,
+            farmer=pick(self.farmers.ids, rnd(SQL("client_id"), self.seed + 32)),
+            team=self.farmer_team.id,
+        )
+
+    def touches(self):
+        """1 to MAX_TOUCHES messages on each client over the last TOUCH_DAYS, by its
+        owner: an activity marked done (a call), then a note, in turn; cloned
+        from the messages the ORM posts (see prototypes)."""
+        base = self._reserve_ids("mail_message", self.n_clients * MAX_TOUCHES) - 1
+        touch = SQL(
+            """(SELECT %(base)s + (c.n - 1) * %(max)s + k AS id, k, c.id AS res_id, c.name,
+                       owner.id AS user_id, author.id AS author_id,
+                       '"' || author.name || '" <' || author.email || '>' AS email_from,
+                       date_trunc('second', (now() AT TIME ZONE 'UTC') - %(age)s * %(days)s * interval '1 day')
+                           AS date
+                  FROM bench_client c
+                  JOIN res_partner client ON client.id = c.id
+                  JOIN res_users owner ON owner.id = client.user_id
+                  JOIN res_partner author ON author.id = owner.partner_id
+                 CROSS JOIN LATERAL generate_series(1, 1 + floor(%(count)s * %(max)s)::int) k) t""",
+            base=base,
+            max=MAX_TOUCHES,
+            age=rnd(SQL("c.n * 8 + k"), self.seed + 41),
+            days=TOUCH_DAYS,
+            count=rnd(SQL("c.n"), self.seed + 42),
+        )
+        overrides = {
+            "id": "t.id",
+            "res_id": "t.res_id",
+            "record_name": "t.name",
+            "author_id": "t.author_id",
+            "email_from": "t.email_from",
+            "date": "t.date",
+            "create_date": "t.date",
+            "write_date": "t.date",
+            "create_uid": "t.user_id",
+            "write_uid": "t.user_id",
+            "message_id": "'<bench-touch-' || t.id || '@example.com>'",
+            "parent_id": "NULL",
+        }
+        created = 0
+        for proto, parity in ((self.proto["activity_message"], 1), (self.proto["note"], 0)):
+            created += self._clone(
+                "mail_message", proto, SQL("%s WHERE mod(t.k, 2) = %s", touch, parity), overrides
+            )
+        return created
+
+    def service_standards(self):
+        """The two shipped service standards switched on, and every client's
+        figures computed as their daily job does (_refresh_service_figures): the
+        benchmark then measures a day like the others."""
+        for xmlid in ("sales_roles.service_standard_key", "sales_roles.service_standard_regular"):
+            self.env.ref(xmlid).active = True
+        self.env.flush_all()
+        self.env["sales.service.standard"]._refresh_service_figures()
+
+    def targets(self):
+        """A target per salesperson, product manager (their categories) or
+        territory, and quarter (the current one and those before), set by the
+        administrator (through the ORM: a thousand records)."""
+        env = self.env
+        quarters, day = [], date.today()
+        for _i in range(TARGET_QUARTERS):
+            start, stop = date_utils.get_quarter(day)
+            quarters.append((start, stop))
+            day = start - timedelta(days=1)
+        categories = env["product.category"].search([("product_manager_id", "!=", False)])
+        scopes = [
+            {
+                "product_categ_ids": [
+                    (6, 0, categories.filtered(lambda c, m=manager: c.product_manager_id == m).ids)
+                ]
+            }
+            for manager in categories.product_manager_id
+        ]
+        scopes += [{"territory_id": territory.id} for territory in env["sales.territory"].search([])]
+        admin = env.ref("base.user_admin")
+        salespeople = self.hunters | self.farmers
+        env["sales.target"].create(
+            [
+                {
+                    **scope,
+                    "user_id": user.id,
+                    "manager_id": admin.id,
+                    "date_from": start,
+                    "date_to": stop,
+                    "amount": 25_000 * (1 + (index % 4)),
+                }
+                for index, (user, scope, (start, stop)) in enumerate(
+                    (u, s, q) for u in salespeople for s in scopes for q in quarters
+                )
+            ]
+        )
+        env.flush_all()
+
+    def proposals(self):
+        """A rule asking for approval (regular clients whose sales reach an amount
+        become key accounts, the administrator approves), its threshold that of
+        its PROPOSALS-th biggest client, and its first run: PROPOSALS pending
+        proposals, which row h of the benchmark approves."""
+        env = self.env
+        rule = env["sales.handover.rule"].create(
+            {
+                "name": "Key account by sales total (approved by the director)",
+                "sequence": 50,
+                "from_state": "regular",
+                "to_state": "key",
+                "assign_method": "keep",
+                "approval_required": True,
+                "approver_id": env.ref("base.user_admin").id,
+                "condition_ids": [(0, 0, {"criterion": "sales_total", "min_amount": 1.0})],
+            }
+        )
+        moves = sorted(rule._plan_handovers().moves, key=lambda move: -move.sales_total)[:PROPOSALS]
+        if moves:
+            rule.condition_ids.min_amount = moves[-1].sales_total
+            env["sales.handover"]._carry_out(moves)
+        env.flush_all()
+        return len(moves)
+
     def activate_rules(self):
         env = self.env
         third = env.ref("sales_roles.handover_rule_third_order")
@@ -970,6 +1150,8 @@ def _check_lifecycle(env, clients):
             [("partner_id", "child_of", client.id), ("state", "=", "sale")], order="date_order, id"
         )
         want = ("new", confirmed[:1].user_id) if confirmed else ("prospect", env["res.users"])
+        if client.sales_lifecycle_state in ("regular", "key") and len(confirmed) >= 3:
+            want = (client.sales_lifecycle_state, want[1])  # farmed (see Populate.farm)
         if (client.sales_lifecycle_state, client.hunter_id) != want:
             problems.append(
                 f"{client.display_name}: state {client.sales_lifecycle_state}, "
@@ -1029,15 +1211,14 @@ def check_sample(env, size=SAMPLE_SIZE):
 # ------------------------------------------------------------
 
 
-def vacuum(dbname):
+def vacuum(dbname, tables=("res_partner", "sale_order", "sale_order_line", "mail_followers", "mail_message")):
     """VACUUM ANALYZE the loaded tables; the classification rewrote most clients and
     confirmed orders: compact those tables (VACUUM FULL), as a database that has
     lived would have reused the space of their old versions."""
     with autocommit_cursor(dbname) as cr:
-        for table in ("res_partner", "sale_order"):
-            cr.execute(SQL("VACUUM FULL ANALYZE %s", SQL.identifier(table)))
-        for table in ("sale_order_line", "mail_followers"):
-            cr.execute(SQL("VACUUM ANALYZE %s", SQL.identifier(table)))
+        for table in tables:
+            full = SQL("FULL") if table in ("res_partner", "sale_order") else SQL()
+            cr.execute(SQL("VACUUM %s ANALYZE %s", full, SQL.identifier(table)))
 
 
 def summary(cr):
@@ -1086,6 +1267,24 @@ def summary(cr):
         "matrix: %s product managers on %s lines; %s territories, %s clients and %s orders in one",
         *cr.fetchone(),
     )
+    cr.execute(
+        SQL(
+            """
+            SELECT (SELECT COUNT(*) FROM mail_message WHERE model = 'res.partner' AND message_id LIKE %(touch)s),
+                   (SELECT COUNT(*) FROM res_partner WHERE %(clients)s AND service_standard_id IS NOT NULL),
+                   (SELECT COUNT(*) FROM res_partner WHERE %(clients)s AND service_status IN ('due', 'overdue')),
+                   (SELECT COUNT(*) FROM sales_target),
+                   (SELECT COUNT(*) FROM sales_handover WHERE state = 'proposed')
+            """,
+            touch="<bench-touch-%",
+            clients=CLIENTS,
+        )
+    )
+    say(
+        "service: %s touches on clients, %s clients followed by a standard (%s due or overdue); "
+        "%s targets; %s proposals pending",
+        *cr.fetchone(),
+    )
 
 
 def populate(registry, args):
@@ -1103,11 +1302,24 @@ def populate(registry, args):
             # checks every foreign key of each row again.
             with timed(say, "classify clients (_classify_existing_clients)"):
                 dataset.classify()
+            with timed(say, "farmed clients, touches of the last year (SQL)"):
+                say("%s partners farmed, %s messages", dataset.farm(), dataset.touches())
         with timed(say, "foreign keys of the new rows"):
             dataset.check_foreign_keys()
         dataset.activate_rules()
     with timed(say, "vacuum"):
         vacuum(registry.db_name)
+    # On the tables analysed: the service figures read every order and message.
+    with registry.cursor() as cr:
+        dataset.env = dataset.env(cr=cr)
+        dataset.cr = cr
+        with timed(say, "service standards on, their figures (_refresh_service_figures)"):
+            dataset.service_standards()
+        with timed(say, "targets and proposals (ORM)"):
+            dataset.targets()
+            say("%s proposals pending", dataset.proposals())
+    with timed(say, "vacuum"):
+        vacuum(registry.db_name, ("res_partner",))
 
 
 def check(registry):

@@ -47,16 +47,27 @@ def test_populate(curve):
     ), out
 
 
+def test_populate_service_targets_proposals(curve):
+    out, _folder = curve
+    assert re.search(
+        r"service: [1-9][\d]* touches on clients, [1-9]\d* clients followed by a standard \([1-9]\d* due or "
+        r"overdue\); [1-9]\d* targets; [1-9]\d* proposals pending",
+        out,
+    ), out
+
+
 def test_bench_table(curve):
     out, _folder = curve
     assert f"Benchmark of {SMOKE_DB}_{CLIENTS}: 1,000 clients, 10,000 orders" in out, out
-    rows = {line.split("|")[1].strip(): line for line in out.splitlines() if re.match(r"^\| [a-z] \|", line)}
-    assert sorted(rows) == sorted("abcdeijmnpr"), out
+    rows = {
+        line.split("|")[1].strip(): line for line in out.splitlines() if re.match(r"^\| [a-z]\d? +\|", line)
+    }
+    assert sorted(rows) == sorted([*"abcdeijmnpr", "f0", "f", "f1", "g0", "g", "h0", "h"]), out
     assert "handovers/s" in rows["c"] and "clients/s" in rows["e"]
     assert re.search(r"10,000 orders, 0 rewritten", rows["i"]), "the install writes no order"
     assert re.search(r"orders/s \([1-9][\d,]*\)", rows["j"]), rows["j"]
     assert re.search(r"[1-9][\d,]* clients listed", rows["p"]), rows["p"]
-    for ratio in ("b/a", "c/e", "d/b"):
+    for ratio in ("b/a", "c/e", "d/b", "f/f0", "g/g0", "h/h0"):
         assert re.search(rf"^{ratio} = [\d,.]+", out, re.MULTILINE), f"no {ratio} in:\n{out}"
     assert re.search(r"^evaluation queries: \d+ for [\d,]+ clients", out, re.MULTILINE), out
     assert "peak RSS of the scheduled action" in out
@@ -66,6 +77,18 @@ def test_bench_table(curve):
     assert "crediting past orders: switched itself off when done: True" in out
     assert re.search(r"^preview of rule '.+'; Run Now says: [1-9]\d* client\(s\)", out, re.MULTILINE), out
     assert "disagree" not in out, "the naive loop and the engine must find the same handovers"
+    # f) the service figures of every client in one statement; f1) the daily job raised and scheduled
+    assert re.search(r"[1-9][\d,]* clients, [1-9][\d,]* followed", rows["f0"]), rows["f0"]
+    assert re.search(r"^service figures: .* clients: 1 SQL statement\(s\)", out, re.MULTILINE), out
+    assert re.search(r"[1-9][\d,]* raised at risk, [1-9][\d,]* to-dos", rows["f1"]), rows["f1"]
+    # g) every target read, the achieved amounts as the hand-written floor computes them
+    assert re.search(r"^targets: [1-9][\d,]* read in \d+ queries, of which the achieved amounts \d+; "
+                     r"achieved amounts and floor agree$", out, re.MULTILINE), out  # fmt: skip
+    # h) every pending proposal approved, as many clients as the same handovers applied
+    match = re.search(
+        r"^proposals: ([\d,]+) of \1 approved in \d+ queries; applied as handovers: \1 in", out, re.M
+    )
+    assert match and match[1] != "0", out
     assert re.search(
         r"^Sales Matrix .*: [\d.]+ s, [1-9][\d,]* cells; as a regional manager", out, re.MULTILINE
     ), out
@@ -75,7 +98,7 @@ def test_curve_table_and_plot(curve, tmp_path):
     out, folder = curve
     table = (folder / "curve.md").read_text()
     assert table in out
-    for key in "abcijp":
+    for key in ["a", "b", "c", "f0", "f", "f1", "g0", "g", "h0", "h", "i", "j", "p"]:
         assert re.search(rf"^\| {key} \| .+ \| [\d.]+ s \| +\| [\d,]+ MiB \|$", table, re.MULTILINE), table
     assert (folder / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -13,6 +13,15 @@ is compared with, measured in the same process:
   copy: the write floor;
 - d) the per-client ORM loop an integrator writes in a server action, on a
   sample, extrapolated;
+- f0) the service figures of every client, one SELECT (the service engine's
+  ``_service_figures_sql``); f) the daily refresh writing them; f1) after c),
+  on its copy, the daily service job as ir.cron runs it (refresh, at-risk
+  clients raised, touchpoints scheduled, committed batches);
+- g0) the achieved amounts of every target, one hand-written grouped query;
+  g) one read of the targets list with all of them (web_search_read);
+- h0) the handovers of the pending proposals applied as the nightly run does
+  (_apply_moves), h) the same proposals approved in one click (action_approve),
+  both rolled back;
 - i) installing the addon into a copy of the dataset from which it was
   uninstalled (odoo-bin -i, a process of its own), beside the same install
   into the empty base database; j) then the scheduled action that credits
@@ -33,6 +42,7 @@ into the growth curve.
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -409,6 +419,302 @@ def step_preview(env, _options):
     }
 
 
+@contextlib.contextmanager
+def rolled_back(env):
+    """Run the block in a savepoint rolled back afterwards, the work it left for
+    the commit (tracking, refreshes) included; the caches forget it."""
+    env.flush_all()
+    env.cr.execute(SQL("SAVEPOINT bench_rolled_back"))
+    try:
+        yield
+    finally:
+        env.cr.execute(SQL("ROLLBACK TO SAVEPOINT bench_rolled_back"))
+        env.cr.precommit.clear()
+        env.cr.postcommit.clear()
+        env.invalidate_all(flush=False)
+
+
+def timed(env, work):
+    """(seconds, queries, result) of ``work()``, with the flush and the work left
+    for the commit (precommit: tracking, refreshes) it causes."""
+    count = env.cr.sql_log_count
+    start = time.perf_counter()
+    result = work()
+    env.flush_all()
+    env.cr.precommit.run()
+    return time.perf_counter() - start, env.cr.sql_log_count - count, result
+
+
+def step_service(env, options):
+    """f0) the service figures of every client, one hand-written SELECT (the
+    engine's own ``_service_figures_sql``: checked to be a plain SELECT) and f)
+    the refresh of the daily job writing them (``_refresh_service_figures``,
+    rolled back), alternately; the medians of ``repeat`` runs each."""
+    Engine = env["sales.service.standard"]
+    now = fields.Datetime.now()
+    settings = Engine._service_settings()
+    query = Engine._service_figures_sql(now, settings=settings)
+    if not re.match(r"\s*(WITH|SELECT)\b", query.code) or re.search(
+        r"\b(UPDATE|INSERT|DELETE)\b", query.code
+    ):
+        raise SystemExit("the service figures' floor is not a plain SELECT")
+    # As the refresh does (JIT costs more than it saves on these queries).
+    env.cr.execute(SQL("SET LOCAL jit = off"))
+
+    def floor():
+        env.cr.execute(query)
+        return env.cr.fetchall()
+
+    figures = floor()  # warms the caches
+    floor_rss = peak_rss()
+    with rolled_back(env):
+        Engine._refresh_service_figures(now=now, settings=settings)
+    floor_times, refresh_times, refresh_queries = [], [], []
+    for _i in range(options.repeat):
+        start = time.perf_counter()
+        figures = floor()
+        floor_times.append(time.perf_counter() - start)
+        with rolled_back(env):
+            seconds, queries, to_raise = timed(
+                env, lambda: Engine._refresh_service_figures(now=now, settings=settings)
+            )
+        refresh_times.append(seconds)
+        refresh_queries.append(queries)
+    followed = sum(1 for figure in figures if figure[3])
+    env.cr.rollback()
+    return {
+        "f0": row(
+            "floor: the service figures, one SELECT",
+            statistics.median(floor_times),
+            f"{len(figures):,} clients, {followed:,} followed",
+            1,
+            floor_rss,
+            count=len(figures),
+            followed=followed,
+        ),
+        "f": row(
+            "service figures refreshed (_refresh_service_figures)",
+            statistics.median(refresh_times),
+            f"{len(figures):,} clients, {len(to_raise):,} to raise",
+            max(refresh_queries),
+            count=len(figures),
+            to_raise=len(to_raise),
+        ),
+    }
+
+
+def service_counts(env):
+    env.cr.execute(
+        SQL(
+            """SELECT (SELECT COUNT(*) FROM res_partner WHERE id = commercial_partner_id AND at_risk),
+                      (SELECT COUNT(*) FROM mail_activity WHERE res_model = 'res.partner')"""
+        )
+    )
+    return env.cr.fetchone()
+
+
+def step_service_cron(env, _options):
+    """f1) the daily service job as ir.cron runs it (refresh, then the at-risk
+    clients raised and the touchpoints scheduled in committed batches), after
+    the handover's (c), on its copy."""
+    at_risk, activities = service_counts(env)
+    seconds, queries, calls = run_cron(env, "sales_roles.ir_cron_sales_service")
+    at_risk_after, activities_after = service_counts(env)
+    raised, scheduled = at_risk_after - at_risk, activities_after - activities
+    return {
+        "f1": row(
+            f"service scheduled action, commits ({calls} call(s))",
+            seconds,
+            f"{raised:,} raised at risk, {scheduled:,} to-dos",
+            queries,
+            count=raised + scheduled,
+            raised=raised,
+            scheduled=scheduled,
+            calls=calls,
+        )
+    }
+
+
+# The list of targets as the browser reads it (sales_target_views.xml, the
+# fields shown by default).
+TARGET_LIST = {
+    "name": {},
+    "user_id": {"fields": {"display_name": {}}},
+    "date_from": {},
+    "date_to": {},
+    "territory_id": {"fields": {"display_name": {}}},
+    "manager_id": {"fields": {"display_name": {}}},
+    "amount": {},
+    "achieved_amount": {},
+    "progress": {},
+    "pace_status": {},
+    "currency_id": {"fields": {}},
+}
+
+
+def targets_floor_query():
+    """g0) every target's achieved amount, hand-written: its salesperson's
+    confirmed lines of the period (whole days of their time zone), of its
+    products and categories (with their children) and territory (with its
+    children), in the company currency as sale.report converts them; grouped."""
+    return SQL(
+        """
+        WITH scope AS MATERIALIZED (
+            SELECT t.id, t.company_id, t.user_id,
+                   timezone('UTC', timezone(COALESCE(NULLIF(sp.tz, ''), 'UTC'), t.date_from::timestamp)) AS start_at,
+                   timezone('UTC', timezone(COALESCE(NULLIF(sp.tz, ''), 'UTC'), (t.date_to + 1)::timestamp))
+                       AS stop_at,
+                   ARRAY(SELECT product_id FROM sales_target_product_rel r WHERE r.target_id = t.id)
+                       AS product_ids,
+                   ARRAY(SELECT c.id FROM sales_target_product_category_rel r
+                           JOIN product_category top ON top.id = r.category_id
+                           JOIN product_category c ON c.parent_path LIKE top.parent_path || '%%'
+                          WHERE r.target_id = t.id) AS categ_ids,
+                   CASE WHEN t.territory_id IS NOT NULL THEN ARRAY(
+                       SELECT st.id FROM sales_territory top
+                         JOIN sales_territory st ON st.parent_path LIKE top.parent_path || '%%'
+                        WHERE top.id = t.territory_id) END AS territory_ids
+              FROM sales_target t
+              JOIN res_users u ON u.id = t.user_id
+              JOIN res_partner sp ON sp.id = u.partner_id
+        )
+        SELECT s.id, SUM(sol.price_subtotal
+                         / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0 ELSE so.currency_rate END)
+          FROM scope s
+          JOIN sale_order so ON so.user_id = s.user_id AND so.company_id = s.company_id AND so.state = 'sale'
+                            AND so.date_order >= s.start_at AND so.date_order < s.stop_at
+          JOIN sale_order_line sol ON sol.order_id = so.id AND sol.display_type IS NULL
+          JOIN product_product pp ON pp.id = sol.product_id
+          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+         WHERE (s.product_ids = '{}' AND s.categ_ids = '{}'
+                OR sol.product_id = ANY(s.product_ids) OR pt.categ_id = ANY(s.categ_ids))
+           AND (s.territory_ids IS NULL OR so.sales_territory_id = ANY(s.territory_ids))
+      GROUP BY s.id
+        """
+    )
+
+
+def step_targets(env, options):
+    """g0) the hand-written grouped query of every target's achieved amount and
+    g) one read of the targets list with all the targets, as the browser reads
+    it (web_search_read, as the administrator), alternately; the medians of
+    ``repeat`` runs each. Checks they agree."""
+    admin = env.ref("base.user_admin")
+    Target = env["sales.target"].with_user(admin)
+    total = Target.search_count([])
+    if not total:
+        raise SystemExit("no target in the dataset: run ./dev populate again")
+    query = targets_floor_query()
+
+    def floor():
+        env.cr.execute(query)
+        return dict(env.cr.fetchall())
+
+    def read():
+        env.invalidate_all()
+        return Target.web_search_read([], TARGET_LIST, limit=total)
+
+    floor()
+    floor_rss = peak_rss()
+    read()
+    floor_times, read_times, read_queries = [], [], []
+    for _i in range(options.repeat):
+        start = time.perf_counter()
+        amounts = floor()
+        floor_times.append(time.perf_counter() - start)
+        seconds, queries, page = timed(env, read)
+        read_times.append(seconds)
+        read_queries.append(queries)
+    # What the achieved amounts cost alone: the targets' other fields read already.
+    targets = Target.browse([record["id"] for record in page["records"]])
+    targets.invalidate_recordset(["achieved_amount", "progress", "gap_amount"])
+    count = env.cr.sql_log_count
+    targets.mapped("achieved_amount")
+    achieved_queries = env.cr.sql_log_count - count
+    differ = [
+        record["id"]
+        for record in page["records"]
+        if abs(record["achieved_amount"] - float(amounts.get(record["id"]) or 0.0)) > 0.01
+    ]
+    env.cr.rollback()
+    return {
+        "g0": row(
+            "floor: achieved amounts, one grouped query",
+            statistics.median(floor_times),
+            f"{total:,} targets, {len(amounts):,} with sales",
+            1,
+            floor_rss,
+            count=total,
+        ),
+        "g": row(
+            "targets list read (web_search_read)",
+            statistics.median(read_times),
+            f"{len(page['records']):,} targets",
+            max(read_queries),
+            count=len(page["records"]),
+            differ=differ[:10],
+            achieved_queries=achieved_queries,
+        ),
+    }
+
+
+def step_proposals(env, options):
+    """h0) the pending proposals' handovers applied as the nightly run applies
+    them (``_apply_moves``) and h) the same proposals approved in one click
+    (``action_approve``, as their approver), each rolled back, alternately; the
+    medians of ``repeat`` runs each."""
+    from odoo.addons.sales_roles.models.sales_handover_engine import BATCH_SIZE
+
+    Handover = env["sales.handover"]
+    proposals = Handover.search([("state", "=", "proposed")], order="id", limit=BATCH_SIZE)
+    if not proposals:
+        raise SystemExit("no pending proposal in the dataset: run ./dev populate again")
+    approver = proposals.rule_id[:1].approver_id or env.ref("base.user_admin")
+    figures = proposals._measure_now()
+    moves = [
+        dataclasses.replace(proposal._as_move(figures), proposal_id=None, propose=False)
+        for proposal in proposals
+    ]
+
+    def apply():
+        return Handover._apply_moves(moves)
+
+    def approve():
+        return proposals.with_user(approver).action_approve()
+
+    apply_times, apply_queries, approve_times, approve_queries = [], [], [], []
+    for _i in range(options.repeat + 1):  # the first round warms the caches
+        env.invalidate_all()
+        with rolled_back(env):
+            seconds, queries, applied = timed(env, apply)
+        apply_times.append(seconds)
+        apply_queries.append(queries)
+        env.invalidate_all()
+        with rolled_back(env):
+            seconds, queries, _result = timed(env, approve)
+            approved = proposals.filtered(lambda p: p.state == "done")
+        approve_times.append(seconds)
+        approve_queries.append(queries)
+    env.cr.rollback()
+    return {
+        "h0": row(
+            "the same handovers applied (_apply_moves)",
+            statistics.median(apply_times[1:]),
+            f"{len(applied):,} clients handed over",
+            apply_queries[-1],
+            count=len(applied),
+        ),
+        "h": row(
+            "proposals approved in one click (action_approve)",
+            statistics.median(approve_times[1:]),
+            f"{len(approved):,} of {len(proposals):,} approved",
+            approve_queries[-1],
+            count=len(approved),
+            proposals=len(proposals),
+        ),
+    }
+
+
 def odoo_bin(*args):
     """odoo-bin with this process's configuration; returns its log (fails on a
     warning or an error, as ./dev does)."""
@@ -526,16 +832,22 @@ STEPS = {
     "write": step_write,
     "install": step_install,
     "stamp": step_stamp,
+    "service": step_service,
+    "service_cron": step_service_cron,
+    "targets": step_targets,
+    "proposals": step_proposals,
 }
-# The table's rows, in order; the rows f, g, h are the nightly jobs of features
-# still to come (service standards, targets, proposals): a new row is a step
-# (its measure and, in the same process, its floor) and its entries here.
-ROWS = "abcdefghijprmn"
+# The table's rows, in order: a new row is a step (its measure and, in the same
+# process, its floor) and its entries here.
+ROWS = ["a", "b", "c", "d", "e", "f0", "f", "f1", "g0", "g", "h0", "h", "i", "j", "p", "r", "m", "n"]
 # (name, numerator, denominator, per: compare seconds per counted item, target)
 RATIOS = [
     ("b/a", "b", "a", False, "target <= 2"),
     ("c/e", "c", "e", True, "target <= 3, per client"),
     ("d/b", "d", "b", False, ""),
+    ("f/f0", "f", "f0", False, "target <= 2"),
+    ("g/g0", "g", "g0", False, "target <= 2, and <= 5 queries"),
+    ("h/h0", "h", "h0", True, "target <= 1.2, per client"),
 ]
 
 
@@ -658,6 +970,31 @@ def print_report(report):
             f"Sales Matrix (sale.report by salesperson x product manager x territory): {m['seconds']:.2f} s, "
             f"{m['volume']}; as a regional manager (record rules): {n['seconds']:.2f} s, {n['volume']}"
         )
+    if "f" in rows:
+        f = rows["f"]
+        print(
+            f"service figures: {rows['f0']['followed']:,} clients followed by a standard; the refresh of "
+            f"{f['count']:,} clients: {f['queries']} SQL statement(s), {f['to_raise']:,} to raise at risk"
+        )
+    if "f1" in rows:
+        f1 = rows["f1"]
+        print(
+            f"service scheduled action: {f1['raised']:,} clients raised at risk, {f1['scheduled']:,} "
+            f"to-dos (touchpoints and at-risk), {f1['calls']} call(s)"
+        )
+    if "g" in rows:
+        g = rows["g"]
+        agree = "agree" if not g["differ"] else f"DIFFER on targets {g['differ']}"
+        print(
+            f"targets: {g['count']:,} read in {g['queries']} queries, of which the achieved amounts "
+            f"{g['achieved_queries']}; achieved amounts and floor {agree}"
+        )
+    if "h" in rows:
+        h = rows["h"]
+        print(
+            f"proposals: {h['count']:,} of {h['proposals']:,} approved in {h['queries']} queries; "
+            f"applied as handovers: {rows['h0']['count']:,} in {rows['h0']['queries']} queries"
+        )
     if rows.get("d", {}).get("disagree"):
         print(f"WARNING: the naive loop and the engine disagree on clients {rows['d']['disagree']}")
 
@@ -704,7 +1041,11 @@ PLAN = [
     ("naive", None),
     ("matrix", None),
     ("preview", None),
+    ("service", None),
+    ("targets", None),
+    ("proposals", None),
     ("cron", "c"),
+    ("service_cron", "c"),
     ("write", "e"),
     ("install", "i"),
     ("stamp", "i"),

@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402 - after choosing the backend
 
 # The rows of the curve (those of bench.py's table that grow with the dataset:
 # the nightly jobs, the install, the preview), when measured.
-CURVE_ROWS = "abcfghijp"
+CURVE_ROWS = ["a", "b", "c", "f0", "f", "f1", "g0", "g", "h0", "h", "i", "j", "p"]
 
 
 def load(paths):

@@ -287,11 +287,14 @@ def step_naive(env, options):
     the engine on the sample."""
     rules = active_rules(env).sorted(lambda r: (r.sequence, r.id))
     Partner = env["res.partner"]
+    # As the engine: a client waiting for a decision on a proposal is left alone.
+    pending = env["sales.handover"].search([("state", "=", "proposed")]).partner_id
     candidates = Partner.search(
         [
             ("sales_lifecycle_state", "in", list(set(rules.mapped("from_state")))),
             ("handover_blocked", "=", False),
             ("is_company", "=", True),
+            ("id", "not in", pending.ids),
         ]
     )
     clients = Partner.browse(random.Random(7).sample(candidates.ids, min(options.sample, len(candidates))))
@@ -741,12 +744,19 @@ def timed_install(dbname):
 
 def fingerprint(cr):
     """What the install and the crediting of past orders must reproduce: the
-    clients' lifecycle and hunter, and the confirmed orders per hunter."""
+    clients' lifecycle and hunter, and the confirmed orders per hunter. An
+    install cannot know which clients were handed over to farmers before it:
+    regular clients and key accounts count as the new clients it makes of them."""
     cr.execute(
         SQL(
-            """SELECT (SELECT md5(string_agg(id || ':' || sales_lifecycle_state || ':' || COALESCE(hunter_id, 0),
-                                             ',' ORDER BY id)) FROM res_partner),
-                      (SELECT COUNT(*) FROM res_partner WHERE sales_lifecycle_state = 'new'),
+            """WITH partner AS (
+                   SELECT id, hunter_id,
+                          CASE WHEN sales_lifecycle_state IN ('regular', 'key') THEN 'new'
+                               ELSE sales_lifecycle_state END AS state
+                     FROM res_partner)
+               SELECT (SELECT md5(string_agg(id || ':' || state || ':' || COALESCE(hunter_id, 0),
+                                             ',' ORDER BY id)) FROM partner),
+                      (SELECT COUNT(*) FROM partner WHERE state = 'new'),
                       (SELECT md5(string_agg(h || ':' || n, ',' ORDER BY h)) FROM (
                            SELECT COALESCE(hunter_id, 0) AS h, COUNT(*) AS n FROM sale_order
                             WHERE state = 'sale' GROUP BY 1) o),

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.sales_roles.models.sales_handover_engine import Move
@@ -18,10 +18,6 @@ from .common import SalesRolesCase
 
 CONFIGURE = Path(__file__).resolve().parents[1] / "readme" / "CONFIGURE.md"
 KINDS = ["portal", "internal", "own", "all", "admin", "other_company"]
-
-
-class _Done(Exception):
-    """Raised to roll back an operation that succeeded."""
 
 
 @tagged("post_install", "-at_install")
@@ -113,19 +109,6 @@ class TestAccessMatrix(SalesRolesCase):
     # ------------------------------------------------------------
     # Measuring one cell
     # ------------------------------------------------------------
-
-    def _can(self, operation):
-        """Whether ``operation`` (a callable) succeeds; its effects are rolled back."""
-        try:
-            with self.env.cr.savepoint():
-                operation()
-                raise _Done
-        except _Done:
-            return True
-        except (AccessError, UserError):
-            return False
-        finally:
-            self.env.invalidate_all()
 
     def _crud(self, record, create_vals, write_vals):
         """The letters of R, C, W, D the user of ``record``'s env may do on it."""

@@ -244,6 +244,7 @@ class TestAccessMatrix(SalesRolesCase):
             )
             else "-"
         )
+        cells["Hunters & Farmers dashboard"] = "yes" if self._can(lambda: self._open_dashboard(env)) else "-"
         cells["Settings"] = (
             "yes"
             if self._can(
@@ -319,6 +320,12 @@ class TestAccessMatrix(SalesRolesCase):
             frozenset({mine.name, theirs.name}): "all",
         }.get(frozenset(seen), str(sorted(seen)))
 
+    def _open_dashboard(self, env):
+        dashboard = self.env.ref("sales_roles.spreadsheet_dashboard_hunters_farmers")
+        if dashboard not in env["spreadsheet.dashboard"].search([]):
+            raise AccessError("not listed in Dashboards")
+        dashboard.with_env(env).get_readonly_dashboard()
+
     def _service_level_access(self, env):
         self.env.flush_all()
         clients = self.own_client | self.other_client
@@ -354,7 +361,7 @@ class TestAccessMatrix(SalesRolesCase):
                 with self.subTest(kind=kind, row=row):
                     self.assertIn(row, published, f"row {row!r} missing from CONFIGURE.md")
                     self.assertEqual(cell, published[row][kind])
-        self.assertEqual(len(published), 26)
+        self.assertEqual(len(published), 27)
 
     def test_cell_values_are_documented(self):
         legend = CONFIGURE.read_text()

@@ -15,7 +15,9 @@ import json
 import sys
 from pathlib import Path
 
-TARGET = Path(__file__).resolve().parents[1] / "sales_roles" / "data" / "files" / "hunters_farmers_dashboard.json"
+TARGET = (
+    Path(__file__).resolve().parents[1] / "sales_roles" / "data" / "files" / "hunters_farmers_dashboard.json"
+)
 
 # Global filters: ids are fixed so that the file is stable from one run to the next.
 PERIOD = "5d1c7a3e-8b2f-4c6d-9e0a-1f2b3c4d5e01"
@@ -23,7 +25,13 @@ TEAM = "5d1c7a3e-8b2f-4c6d-9e0a-1f2b3c4d5e02"
 SALESPERSON = "5d1c7a3e-8b2f-4c6d-9e0a-1f2b3c4d5e03"
 GLOBAL_FILTERS = [
     # A fixed period, the current quarter by default: the targets are quarterly.
-    {"id": PERIOD, "type": "date", "label": "Period", "defaultValue": "this_quarter", "rangeType": "fixedPeriod"},
+    {
+        "id": PERIOD,
+        "type": "date",
+        "label": "Period",
+        "defaultValue": "this_quarter",
+        "rangeType": "fixedPeriod",
+    },
     {
         "id": TEAM,
         "type": "relation",
@@ -47,7 +55,13 @@ GLOBAL_FILTERS = [
 DONE = [["state", "=", "done"]]
 CLIENTS = [["parent_id", "=", False], ["user_ids", "=", False]]  # the Clients by Lifecycle action's
 STATES = ["prospect", "new", "regular", "key", "dormant"]
-STATE_LABELS = {"prospect": "Prospects", "new": "New", "regular": "Regular", "key": "Key", "dormant": "Dormant"}
+STATE_LABELS = {
+    "prospect": "Prospects",
+    "new": "New",
+    "regular": "Regular",
+    "key": "Key",
+    "dormant": "Dormant",
+}
 TOP = 10  # rows shown per table
 
 
@@ -368,7 +382,11 @@ def dashboard_sheet():
             count=5,
         )
     sheet.title("Call List: Top Dormant and At-Risk Clients")
-    sheet.table(["Client", "Sales to Date"], header(10, "commercial_partner_id"), [(value(10, "price_subtotal", "commercial_partner_id"), None)])
+    sheet.table(
+        ["Client", "Sales to Date"],
+        header(10, "commercial_partner_id"),
+        [(value(10, "price_subtotal", "commercial_partner_id"), None)],
+    )
     return sheet, chart_row
 
 
@@ -408,7 +426,7 @@ def figure(figure_id, x, y, width, height, data):
 
 
 def sheet_json(sheet_id, name, sheet, cols, figures=(), rows=None):
-    formats = {xc: fmt for xc, fmt in sheet.formats.items()}
+    formats = dict(sheet.formats)
     return {
         "id": sheet_id,
         "name": name,
@@ -462,7 +480,9 @@ def build():
     ]
     # Rows keep their default height but the titles' rows: place the chart below them.
     y = sum(main.rows.get(str(r), {}).get("size", ROW_HEIGHT) for r in range(chart_row - 1))
-    figures.append(figure("5d1c7a3e-8b2f-4c6d-9e0a-1f2b3c4d5f90", 0, y, width, 16 * ROW_HEIGHT - 10, HANDOVER_CHART))
+    figures.append(
+        figure("5d1c7a3e-8b2f-4c6d-9e0a-1f2b3c4d5f90", 0, y, width, 16 * ROW_HEIGHT - 10, HANDOVER_CHART)
+    )
     data = data_sheet()
     return {
         "version": 21,

@@ -64,4 +64,3 @@ class DashboardCase(SalesRolesCase):
             }
         )
         wizard.action_confirm()
-

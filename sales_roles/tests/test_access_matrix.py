@@ -321,10 +321,9 @@ class TestAccessMatrix(SalesRolesCase):
         }.get(frozenset(seen), str(sorted(seen)))
 
     def _open_dashboard(self, env):
-        dashboard = self.env.ref("sales_roles.spreadsheet_dashboard_hunters_farmers")
-        if dashboard not in env["spreadsheet.dashboard"].search([]):
-            raise AccessError("not listed in Dashboards")
-        dashboard.with_env(env).get_readonly_dashboard()
+        dashboard = self.env.ref("sales_roles.spreadsheet_dashboard_hunters_farmers").with_env(env)
+        dashboard.check_access("read")  # listed in Dashboards
+        dashboard.get_readonly_dashboard()
 
     def _service_level_access(self, env):
         self.env.flush_all()

@@ -1,6 +1,7 @@
 import base64
 import json
 import re
+from ast import literal_eval
 from datetime import timedelta
 
 from odoo.tests import new_test_user, tagged
@@ -37,7 +38,10 @@ class TestDashboard(DashboardCase):
             shipped = json.load(file)
         self.assertEqual(shipped, json.loads(base64.b64decode(self.dashboard.spreadsheet_binary_data)))
         self.assertEqual(shipped["version"], 21)
-        self.assertEqual(self.dashboard.dashboard_group_id, self.env.ref("spreadsheet_dashboard.spreadsheet_dashboard_group_sales"))
+        self.assertEqual(
+            self.dashboard.dashboard_group_id,
+            self.env.ref("spreadsheet_dashboard.spreadsheet_dashboard_group_sales"),
+        )
         self.assertEqual(self.dashboard.with_context(lang="en_US").name, "Hunters & Farmers")
 
     def _check_field(self, model, path, types=None):
@@ -63,13 +67,19 @@ class TestDashboard(DashboardCase):
                 self.assertEqual(field.type, match["type"], match["chain"])
         # the sales team and salesperson filters apply everywhere
         self.assertLessEqual(
-            {global_filter["id"] for global_filter in self.data["globalFilters"] if global_filter["type"] == "relation"},
+            {
+                global_filter["id"]
+                for global_filter in self.data["globalFilters"]
+                if global_filter["type"] == "relation"
+            },
             set(matching),
             model,
         )
 
     def test_every_source_reads_existing_fields(self):
-        self.assertEqual([f["label"] for f in self.data["globalFilters"]], ["Period", "Sales Team", "Salesperson"])
+        self.assertEqual(
+            [f["label"] for f in self.data["globalFilters"]], ["Period", "Sales Team", "Salesperson"]
+        )
         for pivot in self.data["pivots"].values():
             Model = self.env[pivot["model"]]
             for measure in pivot["measures"]:
@@ -85,7 +95,12 @@ class TestDashboard(DashboardCase):
                 self._check_field(list_def["model"], column)
             self.env[list_def["model"]]._search(list_def["domain"])
             self._check_matching(list_def["model"], list_def["fieldMatching"])
-        charts = [f["data"] for sheet in self.data["sheets"] for f in sheet["figures"] if f["data"]["type"] == "odoo_bar"]
+        charts = [
+            f["data"]
+            for sheet in self.data["sheets"]
+            for f in sheet["figures"]
+            if f["data"]["type"] == "odoo_bar"
+        ]
         self.assertTrue(charts)
         for chart in charts:
             model = chart["metaData"]["resModel"]
@@ -133,7 +148,12 @@ class TestDashboard(DashboardCase):
         )
         # Hunter conversion (pivot 5, total): the Hunter Conversion report of clients won this quarter
         conversion = sources["pivot 5: Hunter conversion"][0]()[0]
-        report = self.env["sales.hunter.report"].search([("won_date", ">=", first), ("partner_id", "in", (self.alder | self.birch | self.cedar | self.dogwood).ids)])
+        report = self.env["sales.hunter.report"].search(
+            [
+                ("won_date", ">=", first),
+                ("partner_id", "in", (self.alder | self.birch | self.cedar | self.dogwood).ids),
+            ]
+        )
         self.assertEqual(conversion["__count"], 3)
         self.assertEqual(report.mapped("partner_id"), self.alder | self.birch | self.cedar)
         self.assertAlmostEqual(conversion["conversion_rate"], 200 / 3)
@@ -142,21 +162,32 @@ class TestDashboard(DashboardCase):
         self.assertEqual(sources["pivot 4: Proposals waiting"][0]()[0]["__count"], 1)
         # Clients by lifecycle state (pivot 1) uses the Clients by Lifecycle report's domain
         action = self.env.ref("sales_roles.res_partner_action_lifecycle_analysis")
-        self.assertEqual(self.data["pivots"]["1"]["domain"], [list(leaf) for leaf in eval(action.domain)])  # noqa: S307
+        self.assertEqual(
+            self.data["pivots"]["1"]["domain"], [list(leaf) for leaf in literal_eval(action.domain)]
+        )
         by_state = {
             group["sales_lifecycle_state"]: group["__count"]
             for group in sources["pivot 1: Clients by lifecycle state and owner"][1]()
             if group["sales_lifecycle_state"]
         }
-        self.assertEqual(by_state["regular"], self.env["res.partner"].search_count(eval(action.domain) + [("sales_lifecycle_state", "=", "regular")]))  # noqa: S307
+        self.assertEqual(
+            by_state["regular"],
+            self.env["res.partner"].search_count(
+                literal_eval(action.domain) + [("sales_lifecycle_state", "=", "regular")]
+            ),
+        )
 
     def test_period_filter_changes_the_figures(self):
-        filter_ids = {global_filter["label"]: global_filter["id"] for global_filter in self.data["globalFilters"]}
+        filter_ids = {
+            global_filter["label"]: global_filter["id"] for global_filter in self.data["globalFilters"]
+        }
         values = {filter_ids["Period"]: self.other_quarter}
         sources = dict(dashboard_requests(self.env, self.data, values=values))
         self.assertEqual(sources["pivot 2: Handovers in the period by new state"][0]()[0]["__count"], 1)
         self.assertEqual(sources["pivot 5: Hunter conversion"][0]()[0]["__count"], 1)
-        sources = dict(dashboard_requests(self.env, self.data, values={filter_ids["Salesperson"]: self.hunter_2.ids}))
+        sources = dict(
+            dashboard_requests(self.env, self.data, values={filter_ids["Salesperson"]: self.hunter_2.ids})
+        )
         self.assertEqual(sources["pivot 5: Hunter conversion"][0]()[0]["__count"], 1)  # Cedar
 
     # ------------------------------------------------------------------
@@ -164,7 +195,12 @@ class TestDashboard(DashboardCase):
     # ------------------------------------------------------------------
     def test_same_number_of_queries_whatever_the_number_of_clients(self):
         def queries():
-            return {name: count for name, _requests, count, _seconds in replay_dashboard(self.env(user=self.manager), self.data)}
+            return {
+                name: count
+                for name, _requests, count, _seconds in replay_dashboard(
+                    self.env(user=self.manager), self.data
+                )
+            }
 
         queries()  # warm the registry's caches (views, rules)
         before = queries()

@@ -19,7 +19,10 @@ class TestUiDashboard(HttpCase, DashboardCase):
 
     def test_director_reads_the_quarter_and_another(self):
         Handover, Hunter = self.env["sales.handover"], self.env["sales.hunter.report"]
-        for (first, last), handovers, won, converted in ((self.quarter, 2, 3, 2), (self.other_quarter, 1, 1, 1)):
+        for (first, last), handovers, won, converted in (
+            (self.quarter, 2, 3, 2),
+            (self.other_quarter, 1, 1, 1),
+        ):
             period = [("date", ">=", first), ("date", "<=", last)]
             self.assertEqual(Handover.search_count([("state", "=", "done"), *period]), handovers)
             clients = Hunter.search([("won_date", ">=", first), ("won_date", "<=", last)])

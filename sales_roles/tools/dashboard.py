@@ -15,7 +15,7 @@ quarter, no team, no salesperson (or the ``filters`` given).
 import base64
 import json
 import time
-from datetime import date, datetime, time as dt_time
+from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 
@@ -46,7 +46,10 @@ def filter_domain(global_filter, match, value):
     if global_filter["type"] == "date":
         first, last = value
         if match.get("type") == "datetime":
-            first, last = datetime.combine(first, dt_time.min), datetime.combine(last, dt_time.max)
+            first, last = (
+                datetime.combine(first, datetime.min.time()),
+                datetime.combine(last, datetime.max.time()),
+            )
         return ["&", (field, ">=", first), (field, "<=", last)]
     return [(field, "in", value)]
 
@@ -133,7 +136,9 @@ def dashboard_requests(env, data=None, values=None, today=None):
         sources.append((f"pivot {pivot['id']}: {pivot['name']}", _pivot_requests(env, data, pivot, values)))
     for list_def in data["lists"].values():
         limit = _list_rows_shown(data, list_def["id"])
-        sources.append((f"list {list_def['id']}: {list_def['name']}", _list_requests(env, data, list_def, values, limit)))
+        sources.append(
+            (f"list {list_def['id']}: {list_def['name']}", _list_requests(env, data, list_def, values, limit))
+        )
     for sheet in data["sheets"]:
         for figure in sheet["figures"]:
             if figure["data"]["type"].startswith("odoo_"):
@@ -155,4 +160,3 @@ def replay_dashboard(env, data=None, values=None, today=None):
             request()
         results.append((name, len(requests), env.cr.sql_log_count - queries, time.perf_counter() - start))
     return results
-

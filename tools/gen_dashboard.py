@@ -117,6 +117,7 @@ PIVOTS = {
         DONE,
         ["to_state"],
         ["__count"],
+        sort="__count",
         period=("date", "datetime"),
         team="partner_id.team_id",
         salesperson="to_user_id",
@@ -286,12 +287,14 @@ class Sheet:
         for i in range(1, count + 1):
             self.set("A", self.row, row_formula(i), style=4)
             for col, (formula, fmt) in zip("BCDEFGH", cols, strict=False):
-                self.set(col, self.row, formula(i), style=5, fmt=fmt)
+                content = formula(i)
+                if fmt:  # a ratio of an empty row would show 0: keep the row empty
+                    content = f'=IF(A{self.row}="","",{content[1:]})'
+                self.set(col, self.row, content, style=5, fmt=fmt)
             self.row += 1
 
 
-PERCENT = 1  # formats ids
-AMOUNT_FMT = None  # monetary measures keep the company currency format of the pivot
+PERCENT, DAYS = 1, 2  # formats ids
 
 
 def header(pivot_id, field):
@@ -304,7 +307,7 @@ def value(pivot_id, measure, field, extra=""):
 
 def dashboard_sheet():
     sheet = Sheet()
-    sheet.row = 7  # the scorecards take the first rows
+    sheet.row = 5  # the scorecards take the first rows
     sheet.title("Clients by Lifecycle State")
     sheet.table(
         ["Owner", *(STATE_LABELS[state] for state in STATES), "Total"],
@@ -314,9 +317,9 @@ def dashboard_sheet():
     )
     sheet.title("Handovers in the Period")
     sheet.header(["New State", "Handovers"])
-    for state in STATES:
-        sheet.set("A", sheet.row, f'=PIVOT.HEADER(2,"to_state","{state}")', style=4)
-        sheet.set("B", sheet.row, f'=PIVOT.VALUE(2,"__count","to_state","{state}")', style=5)
+    for i in range(1, len(STATES) + 1):  # the states reached in the period, most first
+        sheet.set("A", sheet.row, f'=PIVOT.HEADER(2,"#to_state",{i})', style=4)
+        sheet.set("B", sheet.row, f'=PIVOT.VALUE(2,"__count","#to_state",{i})', style=5)
         sheet.row += 1
     chart_row = sheet.row + 1
     sheet.row += 16  # room for the chart
@@ -343,7 +346,7 @@ def dashboard_sheet():
             (value(5, "__count", "hunter_id"), None),
             (value(5, "handed_over_count", "hunter_id"), None),
             (lambda i: f'=IFERROR(PIVOT.VALUE(5,"conversion_rate","#hunter_id",{i})/100,"")', PERCENT),
-            (lambda i: f'=IFERROR(ROUND(PIVOT.VALUE(5,"days_to_handover","#hunter_id",{i}),0),"")', None),
+            (lambda i: f'=IFERROR(PIVOT.VALUE(5,"days_to_handover","#hunter_id",{i}),"")', DAYS),
         ],
     )
     sheet.title("Farmers' Books")
@@ -397,15 +400,15 @@ KPIS = [
     ("Clients won in the period", '=PIVOT.VALUE(5,"__count")', None),
     ("Conversion", '=IFERROR(PIVOT.VALUE(5,"conversion_rate")/100,0)', PERCENT),
     ("Service compliance", '=IFERROR(PIVOT.VALUE(6,"compliance")/100,0)', PERCENT),
-    ("Sales at risk", '=PIVOT.VALUE(6,"sales_at_risk")', None),
+    ("Sales at risk", '=FORMAT.LARGE.NUMBER(PIVOT.VALUE(6,"sales_at_risk"))', None),
     ("Targets achieved", '=IFERROR(PIVOT.VALUE(7,"achieved_amount")/PIVOT.VALUE(7,"amount"),0)', PERCENT),
 ]
 SCORECARDS = [
     ("Handovers", 2, "#EFF6FF"),
-    ("Proposals Waiting", 3, "#EFF6FF"),
+    ("Proposals", 3, "#EFF6FF"),
     ("Clients Won", 4, "#EFF6FF"),
     ("Conversion", 5, "#FFF7ED"),
-    ("Service Compliance", 6, "#FFF7ED"),
+    ("Compliance", 6, "#FFF7ED"),
     ("Sales at Risk", 7, "#FFF7ED"),
     ("Targets Achieved", 8, "#F0FDF4"),
 ]
@@ -455,7 +458,7 @@ ROW_HEIGHT = 23
 
 def build():
     main, chart_row = dashboard_sheet()
-    cols = [260, 120, 120, 120, 120, 120, 120, 120]
+    cols = [250, 138, 138, 138, 138, 138, 138, 138]
     width = sum(cols)
     card_width = (width - 10 * (len(SCORECARDS) - 1)) // len(SCORECARDS)
     figures = [
@@ -497,7 +500,7 @@ def build():
             "4": {"textColor": "#01666B", "verticalAlign": "middle"},
             "5": {"textColor": "#434343", "verticalAlign": "middle"},
         },
-        "formats": {str(PERCENT): "0.0%"},
+        "formats": {str(PERCENT): "0.0%", str(DAYS): "0"},
         "borders": {},
         "revisionId": "START_REVISION",
         "uniqueFigureIds": True,

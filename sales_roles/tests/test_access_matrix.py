@@ -227,6 +227,7 @@ class TestAccessMatrix(SalesRolesCase):
             )
             else "-"
         )
+        cells["Hunters & Farmers dashboard"] = "yes" if self._can(lambda: self._open_dashboard(env)) else "-"
         cells["Settings"] = (
             "yes"
             if self._can(
@@ -302,6 +303,11 @@ class TestAccessMatrix(SalesRolesCase):
             frozenset({mine.name, theirs.name}): "all",
         }.get(frozenset(seen), str(sorted(seen)))
 
+    def _open_dashboard(self, env):
+        dashboard = self.env.ref("sales_roles.spreadsheet_dashboard_hunters_farmers").with_env(env)
+        dashboard.check_access("read")  # listed in Dashboards
+        dashboard.get_readonly_dashboard()
+
     def _service_level_access(self, env):
         self.env.flush_all()
         clients = self.own_client | self.other_client
@@ -337,7 +343,7 @@ class TestAccessMatrix(SalesRolesCase):
                 with self.subTest(kind=kind, row=row):
                     self.assertIn(row, published, f"row {row!r} missing from CONFIGURE.md")
                     self.assertEqual(cell, published[row][kind])
-        self.assertEqual(len(published), 26)
+        self.assertEqual(len(published), 27)
 
     def test_cell_values_are_documented(self):
         legend = CONFIGURE.read_text()

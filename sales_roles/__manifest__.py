@@ -7,7 +7,7 @@
     "website": "https://github.com/sales-roles/sales_roles",
     "author": "Sales Roles developers",
     "license": "LGPL-3",
-    "depends": ["sale_management"],
+    "depends": ["sale_management", "spreadsheet_dashboard"],
     "data": [
         "security/sales_roles_security.xml",
         "security/ir.model.access.csv",
@@ -17,6 +17,7 @@
         "data/mail_activity_type_data.xml",
         "data/sales_handover_rule_data.xml",
         "data/sales_service_standard_data.xml",
+        "data/spreadsheet_dashboard_data.xml",
         "wizard/sales_handover_wizard_views.xml",
         "wizard/sales_handover_reject_wizard_views.xml",
         "wizard/sales_handover_preview_views.xml",

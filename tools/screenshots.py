@@ -225,6 +225,17 @@ def take_all(shooter, odoo):
     # The second bosses' targets against what was achieved, by salesperson and product manager ...
     shooter.open("/odoo/action-sales_roles.sales_target_report_action", ".o_pivot table .o_pivot_cell_value")
     shooter.shoot("targets_pivot")
+    # ... and reads it all on the Hunters & Farmers dashboard: a client action, not a view;
+    # the spreadsheet is drawn on a canvas once its pivots are loaded: give it time.
+    shooter.browser.goto(shooter.url + "/odoo/action-spreadsheet_dashboard.ir_actions_dashboard_action")
+    shooter.browser.wait_for_selector(".o_spreadsheet_dashboard_search_panel li")
+    shooter.browser.evaluate(
+        "[...document.querySelectorAll('.o_spreadsheet_dashboard_search_panel li')]"
+        ".find((li) => li.textContent.includes('Hunters')).click()"
+    )
+    shooter.browser.wait_for_selector(".o_spreadsheet_dashboard_action .date_filter_values")
+    shooter.browser.wait_for_selector(".o_spreadsheet_dashboard_action .o-grid canvas")
+    shooter.shoot("dashboard", settle=6.0)
     # ... a target with its tasks ...
     shooter.open(
         f"/odoo/action-sales_roles.sales_target_action/{odoo.demo_id('sales_target_demo_hunter1_building')}",

@@ -1,4 +1,5 @@
 from odoo import Command
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user
 
 SALES_LEVELS = (
@@ -6,6 +7,10 @@ SALES_LEVELS = (
     "sales_team.group_sale_salesman_all_leads",
     "sales_team.group_sale_manager",
 )
+
+
+class _Done(Exception):
+    """Raised to roll back an operation that succeeded."""
 
 
 class SalesRolesCase(TransactionCase):
@@ -88,6 +93,19 @@ class SalesRolesCase(TransactionCase):
                 **vals,
             }
         )
+
+    def _can(self, operation):
+        """Whether ``operation`` (a callable) succeeds; its effects are rolled back."""
+        try:
+            with self.env.cr.savepoint():
+                operation()
+                raise _Done
+        except _Done:
+            return True
+        except (AccessError, UserError):
+            return False
+        finally:
+            self.env.invalidate_all()
 
 
 def warm_up_web_client(env):

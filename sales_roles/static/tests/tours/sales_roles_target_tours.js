@@ -55,9 +55,11 @@ tours.add("sales_roles_target_product_manager", {
             trigger: ".modal .o_field_widget[name=line_ids] .o_data_row:contains(Tour Seller Two):contains(500.00)",
         },
         { content: "Set them", trigger: ".modal button[name=action_confirm]", run: "click" },
+        // The wizard's own lines list the same names: wait until it is gone.
+        { content: "The wizard closes", trigger: "body:not(:has(.modal))" },
         {
             content: "Open the first salesperson's target",
-            trigger: ".o_list_view .o_data_row:contains(Tour Seller One) td.o_data_cell",
+            trigger: ".o_action_manager .o_list_view .o_data_row:contains(Tour Seller One) td.o_data_cell",
             run: "click",
         },
         { content: "Schedule tasks", trigger: "button[name=action_schedule_tasks]", run: "click" },

@@ -65,11 +65,12 @@ def test_bench_table(curve):
     for line in out.splitlines():
         if re.match(r"^\| [a-z]\d? +\|", line):
             rows.setdefault(line.split("|")[1].strip(), line)  # the bench's table, not the curve's after it
-    assert sorted(rows) == sorted([*"abcdeijmnpr", "f0", "f", "f1", "g0", "g", "h0", "h"]), out
+    assert sorted(rows) == sorted([*"abcdeijkmnpr", "f0", "f", "f1", "g0", "g", "h0", "h"]), out
     assert "handovers/s" in rows["c"] and "clients/s" in rows["e"]
     assert re.search(r"10,000 orders, 0 rewritten", rows["i"]), "the install writes no order"
     assert re.search(r"orders/s \([1-9][\d,]*\)", rows["j"]), rows["j"]
     assert re.search(r"[1-9][\d,]* clients listed", rows["p"]), rows["p"]
+    assert re.search(r"1\d sources, [1-9]\d* requests", rows["k"]), rows["k"]
     for ratio in ("b/a", "c/e", "d/b", "f/f0", "g/g0", "h/h0"):
         assert re.search(rf"^{ratio} = [\d,.]+", out, re.MULTILINE), f"no {ratio} in:\n{out}"
     assert re.search(r"^evaluation queries: \d+ for [\d,]+ clients", out, re.MULTILINE), out

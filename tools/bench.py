@@ -661,6 +661,33 @@ def step_targets(env, options):
     }
 
 
+def step_dashboard(env, options):
+    """k) the "Hunters & Farmers" dashboard opening: every data request the web
+    client sends for it (its pivots, list and charts with the global filters'
+    defaults: this quarter), replayed as the administrator, median of ``repeat``
+    openings; the slowest source is named beside it."""
+    from odoo.addons.sales_roles.tools.dashboard import replay_dashboard
+
+    openings = []
+    for _i in range(options.repeat):
+        openings.append(replay_dashboard(env))
+    env.cr.rollback()
+    totals = [sum(seconds for *_rest, seconds in opening) for opening in openings]
+    median = statistics.median(totals)
+    opening = openings[totals.index(median)] if median in totals else openings[-1]
+    slowest = max(opening, key=lambda source: source[3])
+    requests = sum(source[1] for source in opening)
+    queries = sum(source[2] for source in opening)
+    return {
+        "k": row(
+            "dashboard opening, its data requests (administrator)",
+            median,
+            f"{len(opening)} sources, {requests} requests (slowest: {slowest[0]}, {slowest[3]:.2f} s)",
+            queries,
+        )
+    }
+
+
 def step_proposals(env, options):
     """h0) the pending proposals' handovers applied as the nightly run applies
     them (``_apply_moves``) and h) the same proposals approved in one click
@@ -846,10 +873,11 @@ STEPS = {
     "service_cron": step_service_cron,
     "targets": step_targets,
     "proposals": step_proposals,
+    "dashboard": step_dashboard,
 }
 # The table's rows, in order: a new row is a step (its measure and, in the same
 # process, its floor) and its entries here.
-ROWS = ["a", "b", "c", "d", "e", "f0", "f", "f1", "g0", "g", "h0", "h", "i", "j", "p", "r", "m", "n"]
+ROWS = ["a", "b", "c", "d", "e", "f0", "f", "f1", "g0", "g", "h0", "h", "i", "j", "p", "r", "m", "n", "k"]
 # (name, numerator, denominator, per: compare seconds per counted item, target)
 RATIOS = [
     ("b/a", "b", "a", False, "target <= 2"),
@@ -1054,6 +1082,7 @@ PLAN = [
     ("service", None),
     ("targets", None),
     ("proposals", None),
+    ("dashboard", None),
     ("cron", "c"),
     ("service_cron", "c"),
     ("write", "e"),

@@ -446,31 +446,28 @@ class SalesTarget(models.Model):
             and ``categ_ids`` (arrays, both empty for every product),
             ``territory_id`` (NULL for everywhere)
         """
-        lines = self.env["sale.order.line"]._confirmed_lines_sql(
+        # Only the lines that can count: of the scopes' companies and salespeople,
+        # in a UTC window a day wider than the periods on each side (any time zone).
+        confirmed = self.env["sale.order.line"]._confirmed_lines_sql(
             company_ids=SQL("ARRAY(SELECT company_id FROM bounds)"),
             user_ids=SQL("ARRAY(SELECT user_id FROM bounds)"),
-            date_from=SQL("(SELECT MIN(start_at) FROM bounds)"),
-            date_to=SQL("(SELECT MAX(stop_at) FROM bounds)"),
+            date_from=SQL("(SELECT MIN(date_from) - 1 FROM bounds)"),
+            date_to=SQL("(SELECT MAX(date_to) + 2 FROM bounds)"),
         )
+        # Joining every line to every target of its salesperson costs lines ×
+        # targets; instead, targets on every product read daily totals, and
+        # targets on some products join the lines on the product (their scope
+        # expanded to products), so each line meets only the targets it counts for.
         return SQL(
             """
             WITH scope AS (%(scopes)s),
-            bounds AS (
+            bounds AS MATERIALIZED (
                 SELECT scope.target_id,
                        scope.company_id,
                        scope.user_id,
-                       timezone('UTC', timezone(COALESCE(NULLIF(salesperson.tz, ''), 'UTC'),
-                                                scope.date_from::timestamp)) AS start_at,
-                       timezone('UTC', timezone(COALESCE(NULLIF(salesperson.tz, ''), 'UTC'),
-                                                (scope.date_to + 1)::timestamp)) AS stop_at,
+                       scope.date_from,
+                       scope.date_to,
                        cardinality(scope.product_ids) + cardinality(scope.categ_ids) > 0 AS by_product,
-                       scope.product_ids,
-                       ARRAY(
-                           SELECT category.id
-                             FROM product_category category
-                            WHERE string_to_array(rtrim(category.parent_path, '/'), '/')::int[]
-                                  && scope.categ_ids
-                       ) AS categ_ids,
                        CASE WHEN scope.territory_id IS NOT NULL THEN ARRAY(
                            SELECT territory.id
                              FROM sales_territory territory
@@ -478,25 +475,68 @@ class SalesTarget(models.Model):
                                   @> ARRAY[scope.territory_id]
                        ) END AS territory_ids
                   FROM scope
-                  JOIN res_users users ON users.id = scope.user_id
+            ),
+            scope_product AS MATERIALIZED (
+                SELECT bounds.*, products.product_id
+                  FROM bounds
+                  JOIN (
+                        SELECT scope.target_id, product.id AS product_id
+                          FROM scope
+                          JOIN product_product product ON product.id = ANY(scope.product_ids)
+                         UNION
+                        SELECT scope.target_id, product.id
+                          FROM scope
+                          JOIN product_category category
+                            ON string_to_array(rtrim(category.parent_path, '/'), '/')::int[] && scope.categ_ids
+                          JOIN product_template template ON template.categ_id = category.id
+                          JOIN product_product product ON product.product_tmpl_id = template.id
+                       ) products ON products.target_id = bounds.target_id
+            ),
+            lines AS MATERIALIZED (
+                SELECT confirmed.company_id,
+                       confirmed.user_id,
+                       confirmed.product_id,
+                       confirmed.territory_id,
+                       confirmed.amount,
+                       -- the day of the order in the salesperson's time zone
+                       timezone(COALESCE(NULLIF(salesperson.tz, ''), 'UTC'),
+                                timezone('UTC', confirmed.date_order))::date AS day
+                  FROM (%(confirmed)s) confirmed
+                  JOIN res_users users ON users.id = confirmed.user_id
                   JOIN res_partner salesperson ON salesperson.id = users.partner_id
             ),
-            lines AS (%(lines)s)
-            SELECT bounds.target_id, SUM(lines.amount) AS achieved_amount
-              FROM bounds
-              JOIN lines
-                ON lines.company_id = bounds.company_id
-               AND lines.user_id = bounds.user_id
-               AND lines.date_order >= bounds.start_at
-               AND lines.date_order < bounds.stop_at
-               AND (NOT bounds.by_product
-                    OR lines.product_id = ANY(bounds.product_ids)
-                    OR lines.categ_id = ANY(bounds.categ_ids))
-               AND (bounds.territory_ids IS NULL OR lines.territory_id = ANY(bounds.territory_ids))
-          GROUP BY bounds.target_id
+            daily AS (
+                SELECT company_id, user_id, day, territory_id, SUM(amount) AS amount
+                  FROM lines
+              GROUP BY company_id, user_id, day, territory_id
+            )
+            SELECT target_id, SUM(amount) AS achieved_amount
+              FROM (
+                    SELECT bounds.target_id, SUM(daily.amount) AS amount
+                      FROM bounds
+                      JOIN daily
+                        ON daily.company_id = bounds.company_id
+                       AND daily.user_id = bounds.user_id
+                       AND daily.day BETWEEN bounds.date_from AND bounds.date_to
+                     WHERE NOT bounds.by_product
+                       AND (bounds.territory_ids IS NULL OR daily.territory_id = ANY(bounds.territory_ids))
+                  GROUP BY bounds.target_id
+                 UNION ALL
+                    SELECT scope_product.target_id, SUM(lines.amount)
+                      FROM scope_product
+                      JOIN lines
+                        ON lines.company_id = scope_product.company_id
+                       AND lines.user_id = scope_product.user_id
+                       AND lines.product_id = scope_product.product_id
+                       AND lines.day BETWEEN scope_product.date_from AND scope_product.date_to
+                     WHERE scope_product.territory_ids IS NULL
+                        OR lines.territory_id = ANY(scope_product.territory_ids)
+                  GROUP BY scope_product.target_id
+                   ) achieved
+          GROUP BY target_id
             """,
             scopes=scopes,
-            lines=lines,
+            confirmed=confirmed,
         )
 
     @api.model
@@ -507,15 +547,19 @@ class SalesTarget(models.Model):
         )
 
     @api.model
-    def _stored_scopes_sql(self, target_ids=None):
+    def _stored_scopes_sql(self, target_ids=None, where=None):
         """The scopes of the targets in the database, as ``_achieved_amounts_sql`` reads them.
 
         :param list target_ids: only these targets (all by default)
+        :param SQL where: only the targets meeting this condition on ``target``
+            (the ``sales_target`` row)
         """
         rel_filter = target_filter = SQL("TRUE")
         if target_ids is not None:
             rel_filter = SQL("target_id = ANY(%s)", target_ids)
             target_filter = SQL("target.id = ANY(%s)", target_ids)
+        if where is not None:
+            target_filter = SQL("%s AND %s", target_filter, where)
         return SQL(
             """
             SELECT target.id AS target_id,

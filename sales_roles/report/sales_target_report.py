@@ -1,7 +1,40 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..models.sales_target import PACE_STATUSES
+
+# Conditions on a target's dates that bound which targets a search can return.
+PERIOD_FIELDS = ("date_from", "date_to")
+PERIOD_OPERATORS = ("=", "<", "<=", ">", ">=")
+
+
+def _conjuncts(domain):
+    """The conditions a normalized domain ANDs at its top level (leaves only)."""
+    conditions = []
+
+    def walk(index):
+        token = domain[index]
+        if token == "&":
+            return walk(walk(index + 1))
+        if token == "|":
+            return skip(skip(index + 1))
+        if token == "!":
+            return skip(index + 1)
+        conditions.append(token)
+        return index + 1
+
+    def skip(index):
+        token = domain[index]
+        if token in ("&", "|"):
+            return skip(skip(index + 1))
+        if token == "!":
+            return skip(index + 1)
+        return index + 1
+
+    if domain:
+        walk(0)
+    return conditions
 
 
 class SalesTargetReport(models.Model):
@@ -62,6 +95,45 @@ class SalesTargetReport(models.Model):
     progress = fields.Float(string="Progress (%)", readonly=True, aggregator=None)
     pace_status = fields.Selection(PACE_STATUSES, string="Pace", readonly=True)
 
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        # The achieved amounts cost a pass over the sales of the targets'
+        # periods: when the domain bounds the periods (the dashboard's and the
+        # report's period filters do), measure only the targets it can return.
+        periods = self._period_conditions(domain)
+        if periods:
+            self = self.with_context(sales_target_report_periods=periods)
+        return super()._search(domain, offset=offset, limit=limit, order=order)
+
+    @api.model
+    def _period_conditions(self, domain):
+        """``((field, operator, date), ...)``: the domain's top-level conditions on
+        the target's dates, which every row it returns meets."""
+        periods = []
+        for condition in _conjuncts(expression.normalize_domain(domain or [])):
+            if not isinstance(condition, (list, tuple)) or len(condition) != 3:
+                continue
+            field, operator, value = condition
+            if field not in PERIOD_FIELDS or operator not in PERIOD_OPERATORS or not value:
+                continue
+            try:
+                day = fields.Date.to_date(value)
+            except (TypeError, ValueError):
+                continue
+            if day:
+                periods.append((field, operator, fields.Date.to_string(day)))
+        return tuple(periods)
+
+    def _measured_targets_sql(self):
+        """The condition on ``target`` of the targets to measure: those the
+        search's period conditions allow (see _search), else all."""
+        conditions = [
+            SQL("target.%s %s %s::date", SQL.identifier(field), SQL(operator), day)
+            for field, operator, day in self.env.context.get("sales_target_report_periods") or ()
+            if field in PERIOD_FIELDS and operator in PERIOD_OPERATORS
+        ]
+        return SQL(" AND ").join(conditions) if conditions else None
+
     @property
     def _table_query(self):
         Target = self.env["sales.target"]
@@ -107,7 +179,9 @@ class SalesTargetReport(models.Model):
          LEFT JOIN achieved ON achieved.target_id = target.id
          LEFT JOIN product_manager ON product_manager.target_id = target.id
             """,
-            achieved_sql=Target._achieved_amounts_sql(Target._stored_scopes_sql()),
+            achieved_sql=Target._achieved_amounts_sql(
+                Target._stored_scopes_sql(where=self._measured_targets_sql())
+            ),
             product_manager_sql=Target._scope_product_manager_sql(),
             achieved=achieved,
             expected=expected,

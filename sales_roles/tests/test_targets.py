@@ -51,6 +51,31 @@ class TestTargetAchieved(TargetCase):
         self._sell(self.client_fr, [(self.brick, 10.0), (self.hammer, 20.0), (self.cement, 40.0)], date=march)
         self.assertEqual(target.achieved_amount, 30.0)
 
+    def test_a_product_in_two_parts_of_the_scope_counts_once(self):
+        march = datetime(2025, 3, 10, 12, 0)
+        target = self._target(
+            product_ids=[Command.set(self.brick.ids)],
+            product_categ_ids=[Command.set((self.building | self.bricks).ids)],
+            territory_id=self.region.id,
+        )
+        self._sell(self.client_msk, [(self.brick, 10.0), (self.cement, 5.0), (self.hammer, 20.0)], date=march)
+        self.assertEqual(target.achieved_amount, 15.0)
+        self.assertEqual(self._report_row(target).achieved_amount, 15.0)
+        self.assertEqual(self._matrix_total(target), 15.0)
+
+    def test_overlapping_targets_each_count_their_days(self):
+        quarter = self._target(date_to=date(2025, 5, 31), territory_id=self.region.id)
+        march = self._target(territory_id=self.moscow.id)
+        bricks = self._target(date_to=date(2025, 5, 31), product_categ_ids=[Command.set(self.bricks.ids)])
+        self._sell(
+            self.client_msk, [(self.brick, 10.0), (self.hammer, 1.0)], date=datetime(2025, 3, 10, 12, 0)
+        )
+        self._sell(self.client_spb, [(self.brick, 100.0)], date=datetime(2025, 4, 10, 12, 0))
+        self._sell(self.client_fr, [(self.brick, 1000.0)], date=datetime(2025, 5, 10, 12, 0))
+        self.assertEqual(
+            [quarter.achieved_amount, march.achieved_amount, bricks.achieved_amount], [111.0, 11.0, 1110.0]
+        )
+
     def test_empty_scope_counts_everything(self):
         target = self._target()
         self._sell(self.client_fr, [(self.brick, 10.0), (self.hammer, 20.0)], date=datetime(2025, 3, 2, 9, 0))
@@ -213,6 +238,60 @@ class TestTargetPace(TargetCase):
             }
             self.assertEqual(rows[self.target], (1000.0, "behind", 30.0))
             self.assertEqual(rows[ahead], (33.33, "reached", 900.0))
+
+
+@tagged("post_install", "-at_install")
+class TestTargetReportPeriods(TargetCase):
+    """The report measures only the targets its domain's period can return
+    (the dashboard's period filter), with the same figures."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.march = cls._target()
+        cls.april = cls._target(date_from=date(2025, 4, 1), date_to=date(2025, 4, 30))
+        cls._sell(cls.client_msk, [(cls.brick, 10.0)], date=datetime(2025, 3, 10, 12, 0))
+        cls._sell(cls.client_msk, [(cls.brick, 100.0)], date=datetime(2025, 4, 10, 12, 0))
+
+    def _achieved(self, domain):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        rows = self.env["sales.target.report"].search(
+            domain + [("target_id", "in", (self.march | self.april).ids)]
+        )
+        return {row.target_id: row.achieved_amount for row in rows}
+
+    def test_a_period_filter_gives_the_figures_of_the_whole_report(self):
+        everything = self._achieved([])
+        self.assertEqual(everything, {self.march: 10.0, self.april: 100.0})
+        april = [("date_from", ">=", "2025-04-01"), ("date_from", "<=", "2025-06-30")]
+        self.assertEqual(self._achieved(april), {self.april: 100.0})
+        self.assertEqual(self._achieved([("date_to", "<", date(2025, 4, 1))]), {self.march: 10.0})
+        either = ["|", ("date_from", ">=", "2025-04-01"), ("name", "=", self.march.name)]
+        self.assertEqual(self._achieved(either), everything, "a period inside an OR bounds nothing")
+        groups = self.env["sales.target.report"]._read_group(
+            april + [("target_id", "in", (self.march | self.april).ids)], ["user_id"], ["achieved_amount:sum"]
+        )
+        self.assertEqual(groups, [(self.hunter, 100.0)])
+
+    def test_which_conditions_bound_the_period(self):
+        Report = self.env["sales.target.report"]
+        domain = [
+            ("date_from", ">=", "2025-04-01"),
+            "|",
+            ("date_to", "<=", "2025-01-01"),
+            ("user_id", "=", self.hunter.id),
+            "!",
+            ("date_to", ">", "2025-12-31"),
+            ("date_to", "<=", datetime(2025, 6, 30, 23, 0)),
+            ("date_from", ">=", False),
+            ("date_from", "in", ["2025-04-01"]),
+        ]
+        self.assertEqual(
+            Report._period_conditions(domain),
+            (("date_from", ">=", "2025-04-01"), ("date_to", "<=", "2025-06-30")),
+        )
+        self.assertEqual(Report._period_conditions([("date_from", ">=", "not a date")]), ())
 
 
 @tagged("post_install", "-at_install")

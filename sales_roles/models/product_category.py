@@ -26,7 +26,16 @@ class ProductCategory(models.Model):
 
     def write(self, vals):
         self._sales_check_protected_write(vals)
+        # A category without its own manager takes its parent's (see _check_managers_kept).
+        moved = (
+            self.search([("id", "child_of", self.ids)])
+            if self._sales_moves_managed(vals, "parent_id")
+            else None
+        )
+        managers = moved._get_product_managers() if moved is not None else None
         result = super().write(vals)
+        if moved is not None:
+            moved._check_managers_kept(managers)
         if {"product_manager_id", "parent_id"} & vals.keys():
             # Who manages which targets is read from the organisation: forget what was computed.
             self.env["sales.target"].invalidate_model(["product_manager_id", "scope_manager_ids"])

@@ -27,7 +27,11 @@ class ProductTemplate(models.Model):
     def write(self, vals):
         # product.product writes the template's product_manager_id through _inherits.
         self._sales_check_protected_write(vals)
+        # Its category names a product's manager too (see _check_managers_kept).
+        managers = self._get_product_managers() if self._sales_moves_managed(vals, "categ_id") else None
         result = super().write(vals)
+        if managers is not None:
+            self._check_managers_kept(managers)
         if {"product_manager_id", "categ_id"} & vals.keys():
             # Who manages which targets is read from the organisation: forget what was computed.
             self.env["sales.target"].invalidate_model(["product_manager_id", "scope_manager_ids"])

@@ -346,6 +346,7 @@ class ResPartner(models.Model):
         allowed["sales_lifecycle_state"] = {"prospect"}
         allowed["service_status"].add("none")
         if vals.get("parent_id") and not vals.get("is_company"):
+            # sudo: only widens what is allowed to the values Odoo's commercial sync copies anyway.
             client = self.browse(vals["parent_id"]).sudo().commercial_partner_id
             for name, value in client._sales_values().items():
                 allowed[name].add(value)

@@ -190,6 +190,7 @@ class SalesHandover(models.Model):
 
     def _check_new_owner(self, user_id):
         """The new owner an approver chooses is an active internal user of each proposal's company."""
+        # sudo: all the new owner's companies (the caller's decision is checked before).
         owner = self.env["res.users"].sudo().browse(user_id)
         if not owner or not owner.active or owner.share:
             raise UserError(

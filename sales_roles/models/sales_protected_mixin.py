@@ -103,3 +103,28 @@ class SalesProtectedMixin(models.AbstractModel):
             ]
             if refused:
                 raise self._sales_protected_error(refused)
+
+    def _sales_moves_managed(self, vals, name):
+        """Whether this write of ``name`` (a category, a parent category) must keep
+        the product managers as they are: for users who may not set them."""
+        return name in vals and bool(self) and not self._sales_may_edit_protected()
+
+    def _check_managers_kept(self, before):
+        """Refuse a move that changed who manages these products or categories.
+
+        Moving a product to another category, or a category under another, hands
+        it to that category's manager (and the quotations follow, re-credited as
+        superuser): it sets a product manager by the side door.
+
+        :param dict before: record -> res.users, ``_get_product_managers()`` before the move
+        """
+        moved = [
+            record for record, manager in self._get_product_managers().items() if before[record] != manager
+        ]
+        if moved:
+            raise AccessError(
+                _(
+                    "Moving %(records)s changes its “Product Manager”: only Sales Administrators can do that.",
+                    records=", ".join(record.display_name for record in moved[:10]),
+                )
+            )

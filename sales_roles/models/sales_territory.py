@@ -158,6 +158,7 @@ class SalesTerritory(models.Model):
         located = partners.filtered(lambda p: p.country_id or p.state_id)
         if not located:
             return result
+        # sudo: the partners' companies' territories, whichever company the user is in.
         territories = self.sudo().search(
             [
                 ("company_id", "in", [*located.company_id.ids, False]),

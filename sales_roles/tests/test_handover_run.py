@@ -271,6 +271,21 @@ class TestHandoverRun(SalesRolesCase):
         self.Rule._cron_run_handover()
         self.assertEqual(client.user_id, farmers[0], "the run gives the client to the proposed owner")
 
+    def test_preview_lines_cannot_be_forged(self):
+        """A preview is the plan of its rule: its clients are not the user's input.
+        Forged, its lines would show, through the client's related fields read as
+        superuser, the hunter and state of another company's client."""
+        company_b = self.env["res.company"].create({"name": "Company B"})
+        client_b = self._client("Client B", company_id=company_b.id, hunter_id=self.hunter_2.id)
+        rule = self._third_order_rule()
+        forged = {"rule_id": rule.id, "moves": [[client_b.id, None, self.farmer.id, 9, 9.0]]}
+        Preview = self.env["sales.handover.preview"].with_user(self.farmer)
+        with self.assertRaises(AccessError):
+            Preview.create(forged)
+        preview = Preview.browse(rule.with_user(self.farmer).action_preview()["domain"][0][2])
+        with self.assertRaises(AccessError):
+            preview.write({"moves": forged["moves"]})
+
     def test_preview_shows_why_a_rule_cannot_run(self):
         empty_team = self.env["crm.team"].create({"name": "Nobody", "member_ids": [(6, 0, self.hunter.ids)]})
         client = self._won_client("Orphan")

@@ -398,6 +398,57 @@ class TestProtectedFields(SalesRolesCase):
             {"name": "Tools", "product_manager_id": self.hunter.id}
         )
 
+    def test_product_manager_by_moving_products_or_categories(self):
+        """A product's manager is its own, else its category's: moving a product
+        to another category, or a category under another, changes who manages
+        it (and, through the quotations re-credited as superuser, whose lines
+        a manager sees). Sales Administrators only, unless the manager stays."""
+        Category = self.env["product.category"]
+        mine = Category.create({"name": "Mine", "product_manager_id": self.seller.id})
+        theirs = Category.create({"name": "Theirs", "product_manager_id": self.hunter.id})
+        also_theirs = Category.create({"name": "Also Theirs", "product_manager_id": self.hunter.id})
+        loose = Category.create({"name": "Loose"})
+        brick = self.env["product.product"].create({"name": "Brick", "categ_id": theirs.id})
+        sand = self.env["product.product"].create({"name": "Sand", "categ_id": loose.id})
+        quotation = self.env["sale.order"].create(
+            {
+                "partner_id": self.key_account.id,
+                "user_id": self.hunter_2.id,
+                "order_line": [
+                    Command.create({"product_id": brick.id}),
+                    Command.create({"product_id": sand.id}),
+                ],
+            }
+        )
+        credited = {line.product_id: line.product_manager_id for line in quotation.order_line}
+        self.assertEqual(credited, {brick: self.hunter, sand: self.env["res.users"]})
+        for user in self.sellers:
+            env = self.env(user=user)
+            attempts = {
+                "variant category": lambda env=env: brick.with_env(env).write({"categ_id": mine.id}),
+                "template category": lambda env=env: brick.product_tmpl_id.with_env(env).write(
+                    {"categ_id": loose.id}
+                ),
+                "category parent": lambda env=env: loose.with_env(env).write({"parent_id": mine.id}),
+            }
+            for what, attempt in attempts.items():
+                # assertRaises rolls back what the refused write did before it was refused
+                with self.subTest(user=user.login, path=what), self.assertRaises(AccessError) as refused:
+                    attempt()
+                self.assertIn("Product Manager", str(refused.exception))
+        self.assertEqual((brick.categ_id, loose.parent_id), (theirs, Category))
+        self.assertEqual(
+            {line.product_id: line.product_manager_id for line in quotation.order_line}, credited
+        )
+        # The same manager, or a Sales Administrator: allowed.
+        brick.with_user(self.seller).write({"categ_id": also_theirs.id})
+        Category.create({"name": "Loose Too"}).with_user(self.seller).write({"parent_id": loose.id})
+        loose.with_user(self.director).write({"parent_id": mine.id})
+        self.assertEqual(
+            quotation.order_line.filtered(lambda line: line.product_id == sand).product_manager_id,
+            self.seller,
+        )
+
     # ------------------------------------------------------------
     # Forms: read-only for non-admins (comfort; the model enforces)
     # ------------------------------------------------------------

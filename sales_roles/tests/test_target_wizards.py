@@ -102,6 +102,36 @@ class TestSetTargets(TargetCase):
         )
         self.assertIn("you manage only", wizard.split_note)
 
+    def test_last_years_sales_of_another_company_stay_hidden(self):
+        """The wizard's company is the user's input: a product manager of company A
+        does not read company B's sales of his products through it."""
+        company_b = self.env["res.company"].create({"name": "Company B"})
+        seller_b = self._settings_user(
+            "tg_seller_b", company_id=company_b.id, company_ids=[Command.set(company_b.ids)]
+        )
+        client_b = self._client("Client B", company_id=company_b.id, user_id=seller_b.id)
+        self._sell(
+            client_b,
+            [(self.brick, 700.0)],
+            user=seller_b,
+            date=datetime(2024, 8, 15, 12, 0),
+            company_id=company_b.id,
+        )
+        values = {
+            "date_from": date(2025, 7, 1),
+            "date_to": date(2025, 9, 30),
+            "split": "history",
+            "amount": 100.0,
+            "product_categ_ids": [Command.set(self.building.ids)],
+            "user_ids": [Command.set(seller_b.ids)],
+        }
+        Wizard = self.env["sales.target.wizard"]
+        self.assertEqual(
+            Wizard.create({**values, "company_id": company_b.id}).line_ids.mapped("last_year_amount"), [700.0]
+        )
+        wizard = Wizard.with_user(self.pm).create({**values, "company_id": company_b.id})
+        self.assertEqual(wizard.line_ids.mapped("last_year_amount"), [0.0])
+
     def test_rights_of_the_user_apply(self):
         form = self._wizard(split="each", amount=10.0)
         form.product_categ_ids.add(self.tools)

@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 from odoo.tools.sql import TableKind, table_kind
 
@@ -22,6 +23,21 @@ class SalesHandoverPreview(models.TransientModel):
     line_ids = fields.One2many("sales.handover.preview.line", "preview_id", string="Clients", readonly=True)
     problem = fields.Text(readonly=True)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Its moves are its rule's plan, made as superuser by _open_preview: forged,
+        # its lines would show any client (e.g. another company's) with its hunter.
+        self._check_made_by_rule()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_made_by_rule()
+        return super().write(vals)
+
+    def _check_made_by_rule(self):
+        if not self.env.su:
+            raise AccessError(_("Previews are made by the Preview button of a handover rule only."))
+
     @api.model
     def _open_preview(self, rule):
         """Plan ``rule`` with the rules of its company tried before it and open its clients."""
@@ -37,8 +53,10 @@ class SalesHandoverPreview(models.TransientModel):
             for move in plan.moves
             if move.rule_id == rule.id
         ]
-        preview = self.create(
-            {"rule_id": rule.id, "moves": moves, "problem": plan.problems.get(rule.id, False)}
+        preview = (
+            self.sudo()
+            .create({"rule_id": rule.id, "moves": moves, "problem": plan.problems.get(rule.id, False)})
+            .with_env(self.env)
         )
         action = {
             "type": "ir.actions.act_window",

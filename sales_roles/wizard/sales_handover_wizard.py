@@ -117,6 +117,7 @@ class SalesHandoverWizard(models.TransientModel):
                             clients=", ".join(foreign.mapped("display_name")[:10]),
                         )
                     )
+        # sudo: all the new owner's companies, not only those the current user works in.
         owner = self.user_id.sudo()
         if not owner.active or owner.share:
             raise UserError(

@@ -189,9 +189,10 @@ class SalesTargetWizard(models.TransientModel):
         return amounts
 
     def _may_read_history(self):
-        """Colleagues' sales are shown to who may set targets on the scope only."""
+        """Colleagues' sales are shown to who may set targets on the scope only,
+        in the companies the user works in (the wizard's company is their input)."""
         self.ensure_one()
-        return self.env["sales.target"]._may_set_scope(
+        return self.company_id in self.env.companies and self.env["sales.target"]._may_set_scope(
             self.product_ids._origin, self.product_categ_ids._origin, self.territory_id._origin
         )
 

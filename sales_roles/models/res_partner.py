@@ -30,6 +30,8 @@ SERVICE_FIELDS = (
     "purchase_interval_days",
     "at_risk",
     "at_risk_since",
+    "last_order_date",
+    "sales_12_months",
 )
 
 # A partner's fields its service standard depends on (see sales.service.engine).
@@ -182,6 +184,23 @@ class ResPartner(models.Model):
         copy=False,
         help="Median days between the client's consecutive confirmed orders over the look-back "
         "period (see Settings); 0 below 3 orders.",
+    )
+    # Kept by the service refresh so that reports over many clients (Service
+    # Level, the dashboard) read them instead of grouping every order.
+    last_order_date = fields.Datetime(
+        string="Last Order",
+        readonly=True,
+        copy=False,
+        help="The client's last confirmed order, in any company: as of the last service refresh "
+        "(every night and at every confirmation or cancellation).",
+    )
+    sales_12_months = fields.Float(
+        string="Sales (12 Months)",
+        readonly=True,
+        copy=False,
+        help="Untaxed amount of the client's confirmed orders of the last 12 months, in each "
+        "company's currency: as of the last service refresh (every night and at every confirmation "
+        "or cancellation).",
     )
     at_risk = fields.Boolean(
         readonly=True,

@@ -179,6 +179,8 @@ class SalesServiceEngine(models.AbstractModel):
         - ``purchase_interval_days``: the median of the days between consecutive
           confirmed orders of the look-back period, 0 below 3 orders;
           ``last_order_date``, ``days_since_order``;
+        - ``sales_12_months``: the untaxed amount of the confirmed orders of the
+          12 months before ``now``, in each order's company currency;
         - ``at_risk_now``: a regular client or key account whose days since its
           last order exceed the at-risk factor times its rhythm;
           ``was_at_risk``, ``at_risk_since``: the client's flag as stored.
@@ -206,9 +208,15 @@ class SalesServiceEngine(models.AbstractModel):
                  WHERE s.active
             ),
             confirmed AS MATERIALIZED (
-                SELECT o.client_id, o.order_id, o.company_id, o.date_order
+                SELECT o.client_id, o.order_id, o.company_id, o.date_order, o.amount
                   FROM (%(orders)s) o
                  WHERE o.date_order <= %(now)s
+            ),
+            sales AS (
+                SELECT client_id, SUM(amount) AS amount
+                  FROM confirmed
+                 WHERE date_order >= %(year_ago)s
+              GROUP BY client_id
             ),
             last_order AS (
                 SELECT DISTINCT ON (client_id) client_id, date_order, company_id
@@ -239,9 +247,11 @@ class SalesServiceEngine(models.AbstractModel):
                        last_order.date_order AS last_order_date,
                        GREATEST(last_order.date_order, message_touch.touch_date) AS last_touch_date,
                        COALESCE(ROUND(rhythm.days::numeric, 1), 0)::float8 AS purchase_interval_days,
-                       EXTRACT(EPOCH FROM %(now)s - last_order.date_order) / 86400.0 AS days_since_order
+                       EXTRACT(EPOCH FROM %(now)s - last_order.date_order) / 86400.0 AS days_since_order,
+                       COALESCE(sales.amount, 0)::float8 AS sales_12_months
                   FROM res_partner client
              LEFT JOIN last_order ON last_order.client_id = client.id
+             LEFT JOIN sales ON sales.client_id = client.id
              LEFT JOIN rhythm ON rhythm.client_id = client.id
              LEFT JOIN message_touch ON message_touch.client_id = client.id
              LEFT JOIN res_users owner ON owner.id = client.user_id
@@ -264,6 +274,7 @@ class SalesServiceEngine(models.AbstractModel):
                    client.purchase_interval_days,
                    client.last_order_date,
                    client.days_since_order,
+                   client.sales_12_months,
                    COALESCE(
                        client.active
                        AND client.sales_lifecycle_state IN ('regular', 'key')
@@ -297,6 +308,7 @@ class SalesServiceEngine(models.AbstractModel):
             now=now,
             today=now.date(),
             since=now - relativedelta(months=months),
+            year_ago=now - relativedelta(months=12),
             factor=factor,
             client_filter=client_filter,
         )
@@ -337,17 +349,20 @@ class SalesServiceEngine(models.AbstractModel):
                            service_status = f.service_status,
                            purchase_interval_days = f.purchase_interval_days,
                            at_risk = f.was_at_risk AND f.at_risk_now,
-                           at_risk_since = CASE WHEN f.was_at_risk AND f.at_risk_now THEN f.at_risk_since END
+                           at_risk_since = CASE WHEN f.was_at_risk AND f.at_risk_now THEN f.at_risk_since END,
+                           last_order_date = f.last_order_date,
+                           sales_12_months = f.sales_12_months
                       FROM figures f
                      WHERE partner.commercial_partner_id = f.client_id
                        AND (partner.service_standard_id, partner.last_touch_date, partner.next_touch_date,
                             COALESCE(partner.service_status, 'none'),
                             COALESCE(partner.purchase_interval_days, 0), COALESCE(partner.at_risk, FALSE),
-                            partner.at_risk_since)
+                            partner.at_risk_since, partner.last_order_date, COALESCE(partner.sales_12_months, 0))
                            IS DISTINCT FROM
                            (f.standard_id, f.last_touch_date, f.next_touch_date, f.service_status,
                             f.purchase_interval_days, f.was_at_risk AND f.at_risk_now,
-                            CASE WHEN f.was_at_risk AND f.at_risk_now THEN f.at_risk_since END)
+                            CASE WHEN f.was_at_risk AND f.at_risk_now THEN f.at_risk_since END,
+                            f.last_order_date, f.sales_12_months)
                  RETURNING partner.id
                 )
                 SELECT client_id, user_id, purchase_interval_days, days_since_order, last_order_date,

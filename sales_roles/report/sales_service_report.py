@@ -1,5 +1,3 @@
-from dateutil.relativedelta import relativedelta
-
 from odoo import fields, models
 from odoo.tools import SQL
 
@@ -47,7 +45,8 @@ class SalesServiceReport(models.Model):
         string="Sales (12 Months)",
         readonly=True,
         currency_field="currency_id",
-        help="Untaxed confirmed sales of the last 12 months, in the company currency.",
+        help="Untaxed confirmed sales of the last 12 months, in the company currency, as of the last "
+        "service refresh (every night and at every confirmation or cancellation).",
     )
     sales_at_risk = fields.Monetary(
         string="Sales at Risk",
@@ -61,14 +60,6 @@ class SalesServiceReport(models.Model):
         now = fields.Datetime.now()
         return SQL(
             """
-            WITH orders AS (
-                SELECT o.client_id,
-                       MAX(o.date_order) AS last_order_date,
-                       SUM(o.amount) FILTER (WHERE o.date_order >= %(year_ago)s) AS sales
-                  FROM (%(orders)s) o
-                 WHERE o.date_order <= %(now)s
-              GROUP BY o.client_id
-            )
             SELECT client.id AS id,
                    client.id AS partner_id,
                    client.user_id,
@@ -90,13 +81,12 @@ class SalesServiceReport(models.Model):
                    client.at_risk_since,
                    COALESCE(client.at_risk, FALSE)::int AS at_risk_count,
                    client.purchase_interval_days,
-                   orders.last_order_date,
-                   FLOOR(EXTRACT(EPOCH FROM %(now)s - orders.last_order_date) / 86400.0) AS days_since_last_order,
-                   COALESCE(orders.sales, 0) AS sales_12_months,
-                   CASE WHEN client.at_risk THEN COALESCE(orders.sales, 0) ELSE 0 END AS sales_at_risk
+                   client.last_order_date,
+                   FLOOR(EXTRACT(EPOCH FROM %(now)s - client.last_order_date) / 86400.0) AS days_since_last_order,
+                   COALESCE(client.sales_12_months, 0) AS sales_12_months,
+                   CASE WHEN client.at_risk THEN COALESCE(client.sales_12_months, 0) ELSE 0 END AS sales_at_risk
               FROM res_partner client
          LEFT JOIN sales_service_standard standard ON standard.id = client.service_standard_id
-         LEFT JOIN orders ON orders.client_id = client.id
               JOIN res_company company
                 ON company.id = COALESCE(standard.company_id, client.company_id, (
                        SELECT u.company_id FROM res_users u WHERE u.id = client.user_id))
@@ -104,7 +94,5 @@ class SalesServiceReport(models.Model):
                AND client.active
                AND (client.service_standard_id IS NOT NULL OR client.at_risk)
             """,
-            orders=self.env["sale.order"]._confirmed_orders_sql(),
             now=now,
-            year_ago=now - relativedelta(months=12),
         )

@@ -30,6 +30,30 @@ class TestPurchaseRhythm(ServiceCase):
         self.assertEqual(many.purchase_interval_days, 12)
         self.assertEqual(same_day.purchase_interval_days, 0, "the median of 0, 0 and 7")
 
+    def test_last_order_and_12_months_sales_are_kept_on_the_client(self):
+        client = self._regular_client("Steady Buyer")
+        contact = self.env["res.partner"].create({"name": "Stan Steady", "parent_id": client.id})
+        self._order_on(client, "2025-02-28 10:00:00", amount=1000.0)  # 13 months before: not counted
+        self._order_on(client, "2025-10-01 10:00:00", amount=100.0)
+        self._order_on(contact, "2026-03-01 10:00:00", amount=200.0)  # through the contact
+        self._order(client, amount=400.0, date=self._at("2026-03-05 10:00:00"))._action_cancel()
+        self._order(client, amount=800.0, confirm=False)  # a quotation
+        with freeze_time("2026-03-31 10:00:00"):
+            self._refresh()
+        for partner in (client, contact):
+            self.assertEqual(partner.sales_12_months, 300.0)
+            self.assertEqual(partner.last_order_date, self._at("2026-03-01 10:00:00"))
+        # A confirmation refreshes the client's figures before the transaction commits.
+        with freeze_time("2026-04-02 10:00:00"):
+            self._order(client, amount=50.0)
+            self._commit_touches()
+        self.assertEqual(client.sales_12_months, 350.0)
+        self.assertEqual(client.last_order_date, self._at("2026-04-02 10:00:00"))
+        # A year on, the nightly refresh lets the old orders go.
+        with freeze_time("2027-03-15 10:00:00"):
+            self._refresh()
+        self.assertEqual(client.sales_12_months, 50.0)
+
     def test_rhythm_reads_the_look_back_months_only(self):
         client = self._regular_client("Old Habits")
         for when in (

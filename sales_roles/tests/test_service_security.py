@@ -18,6 +18,8 @@ FORGED = {
     "purchase_interval_days": 5.0,
     "at_risk": True,
     "at_risk_since": "2026-02-01",
+    "last_order_date": "2026-02-01 10:00:00",
+    "sales_12_months": 1000000.0,
 }
 
 

@@ -1195,7 +1195,7 @@ def main(argv):
     }
     print_report(report)
     if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1, default=str))
+        Path(args.json).write_text(json.dumps(report, indent=1, default=str) + "\n")
     say("done in %.0f s", time.monotonic() - started)
     return 0
 

@@ -1,21 +1,10 @@
-"""The shipped dashboard spreadsheet is the one tools/gen_dashboard.py writes."""
+"""The shipped dashboard spreadsheet's terms reach the translations (the file
+itself is held to tools/gen_dashboard.py by tests/test_generated_files.py)."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def test_dashboard_file_is_up_to_date():
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "gen_dashboard.py"), "--check"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
 
 
 def test_dashboard_terms_are_extracted_for_translation():

@@ -2,7 +2,7 @@
     "name": "Sales Roles: Hunters & Farmers",
     "summary": "Client lifecycle, hunter / farmer roles, automatic handover rules "
     "with an audit trail, and matrix sales reporting",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/Sales",
     "website": "https://github.com/sales-roles/sales_roles",
     "author": "Sales Roles developers",

@@ -188,25 +188,6 @@ PIVOTS = {
             ("9", "territory_id", "territory"),
         )
     },
-    # The director's call list: the clients that stopped buying or are at risk,
-    # by what they bought (confirmed sales, as the Sales Matrix counts them).
-    "10": pivot(
-        "10",
-        "Top dormant and at-risk clients",
-        "sale.report",
-        [
-            "&",
-            ["state", "not in", ["draft", "sent", "cancel"]],
-            "|",
-            ["commercial_partner_id.sales_lifecycle_state", "=", "dormant"],
-            ["commercial_partner_id.at_risk", "=", True],
-        ],
-        ["commercial_partner_id"],
-        ["price_subtotal"],
-        sort="price_subtotal",
-        team="commercial_partner_id.team_id",
-        salesperson="commercial_partner_id.user_id",
-    ),
 }
 
 LISTS = {
@@ -219,7 +200,25 @@ LISTS = {
         "id": "1",
         "name": "Proposals waiting",
         "fieldMatching": matching(team="partner_id.team_id", salesperson="to_user_id"),
-    }
+    },
+    # The director's call list: the clients that stopped buying or are at risk,
+    # by what they bought (their confirmed sales, kept on the client).
+    "2": {
+        "columns": ["name", "sales_lifecycle_state", "user_id", "sales_total", "last_order_date"],
+        "domain": [
+            *CLIENTS,
+            ["sales_total", ">", 0],
+            "|",
+            ["sales_lifecycle_state", "=", "dormant"],
+            ["at_risk", "=", True],
+        ],
+        "model": "res.partner",
+        "context": {},
+        "orderBy": [{"name": "sales_total", "asc": False}],
+        "id": "2",
+        "name": "Top dormant and at-risk clients",
+        "fieldMatching": matching(team="team_id", salesperson="user_id"),
+    },
 }
 
 # Handovers per month of the period, stacked by new state.
@@ -385,11 +384,12 @@ def dashboard_sheet():
             count=5,
         )
     sheet.title("Call List: Top Dormant and At-Risk Clients")
-    sheet.table(
-        ["Client", "Sales to Date"],
-        header(10, "commercial_partner_id"),
-        [(value(10, "price_subtotal", "commercial_partner_id"), None)],
-    )
+    sheet.header(["Client", "Lifecycle State", "Owner", "Total Sales", "Last Order"])
+    for i in range(1, TOP + 1):
+        sheet.set("A", sheet.row, f'=ODOO.LIST(2,{i},"name")', style=4)
+        for col, field in zip("BCDE", LISTS["2"]["columns"][1:], strict=True):
+            sheet.set(col, sheet.row, f'=ODOO.LIST(2,{i},"{field}")', style=5)
+        sheet.row += 1
     return sheet, chart_row
 
 

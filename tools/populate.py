@@ -589,6 +589,9 @@ class Populate:
             "sales_lifecycle_state": "'prospect'",
             "hunter_id": "NULL",
             "handover_date": "NULL",
+            # the classification of the loaded orders fills them
+            "first_order_id": "NULL",
+            "sales_total": "0",
             "create_date": since,
             "write_date": since,
         }

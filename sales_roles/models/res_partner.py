@@ -33,6 +33,10 @@ SERVICE_FIELDS = (
     "last_order_date",
     "sales_12_months",
 )
+# What a client bought, kept at every change of its confirmed orders whatever
+# the service setting (``_refresh_order_figures``): the hunter conversion report
+# and the dashboard's call list read them instead of going through every order.
+ORDER_FIGURES = ("first_order_id", "sales_total")
 
 # A partner's fields its service standard depends on (see sales.service.engine).
 SERVICE_DEPENDENCIES = ("sales_lifecycle_state", "team_id", "user_id", "company_id", "active")
@@ -49,7 +53,7 @@ class ResPartner(models.Model):
     # Only Sales Administrators set them by hand; the addon's own processes
     # (order confirmation, handovers, syncing contacts, the service job) write
     # them as superuser.
-    _sales_protected_fields = LIFECYCLE_FIELDS + SERVICE_FIELDS
+    _sales_protected_fields = LIFECYCLE_FIELDS + SERVICE_FIELDS + ORDER_FIGURES
 
     # Lifecycle fields are commercial fields: they are kept on the commercial
     # partner and copied onto its contacts by Odoo's commercial sync, so that
@@ -210,6 +214,24 @@ class ResPartner(models.Model):
     )
     at_risk_since = fields.Date(readonly=True, copy=False)
 
+    # Order figures: written by the system only, in SQL, on the commercial
+    # partner and all its contacts (see ORDER_FIGURES).
+    first_order_id = fields.Many2one(
+        "sale.order",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The client's first confirmed order, in any company: the one that won it.",
+    )
+    sales_total = fields.Float(
+        string="Total Sales",
+        readonly=True,
+        copy=False,
+        help="Untaxed amount of all the client's confirmed orders, in each company's currency. "
+        "Kept up to date at every confirmation, cancellation or change of a confirmed order.",
+    )
+
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_handover_count(self):
         # As the user: the count is that of the handovers their record rules let them read.
@@ -313,6 +335,7 @@ class ResPartner(models.Model):
             "handover_date",
             "handover_blocked",
             *SERVICE_FIELDS,
+            *ORDER_FIGURES,
         ]
 
     @api.model
@@ -334,7 +357,7 @@ class ResPartner(models.Model):
         res = super().write(vals)
         if refresh:
             self.env["sales.service.engine"]._service_refresh_later(
-                client_ids=former_clients, partner_ids=self.ids
+                client_ids=former_clients, partner_ids=self.ids, orders_changed=reparented
             )
         return res
 
@@ -536,15 +559,48 @@ class ResPartner(models.Model):
                 WITH first_order AS (%s)
                 UPDATE res_partner partner
                    SET sales_lifecycle_state = 'new',
-                       hunter_id = COALESCE(first_order.user_id, client.user_id)
+                       hunter_id = COALESCE(first_order.user_id, client.user_id),
+                       first_order_id = first_order.order_id,
+                       sales_total = first_order.sales_total
                   FROM first_order
                   JOIN res_partner client ON client.id = first_order.client_id
                  WHERE partner.commercial_partner_id = first_order.client_id
                    AND partner.sales_lifecycle_state = 'prospect'
                 """,
-                self.env["sale.order"]._first_confirmed_orders_sql(),
+                self.env["sale.order"]._client_order_figures_sql(),
             )
         )
         classified = self.env.cr.rowcount
-        self.invalidate_model(["sales_lifecycle_state", "hunter_id"])
+        self.invalidate_model(["sales_lifecycle_state", "hunter_id", *ORDER_FIGURES])
         return classified
+
+    @api.model
+    def _refresh_order_figures(self, client_ids=None):
+        """Write the order figures (``ORDER_FIGURES``) of every client (or of
+        ``client_ids``, commercial partners) on it and all its contacts, in one
+        statement; rows already right are not rewritten, a client left without
+        confirmed order is emptied."""
+        clients = SQL("client.is_company OR client.parent_id IS NULL")  # as in _service_figures_sql
+        if client_ids is not None:
+            clients = SQL("client.id = ANY(%s)", list(client_ids))
+        self.env["res.partner"].flush_model()
+        self.env["sale.order"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH figures AS MATERIALIZED (%(figures)s)
+                UPDATE res_partner partner
+                   SET first_order_id = figures.order_id,
+                       sales_total = COALESCE(figures.sales_total, 0)
+                  FROM res_partner client
+             LEFT JOIN figures ON figures.client_id = client.id
+                 WHERE (%(clients)s)
+                   AND partner.commercial_partner_id = client.id
+                   AND (partner.first_order_id, COALESCE(partner.sales_total, 0))
+                       IS DISTINCT FROM (figures.order_id, COALESCE(figures.sales_total, 0))
+                """,
+                figures=self.env["sale.order"]._client_order_figures_sql(client_ids=client_ids),
+                clients=clients,
+            )
+        )
+        self.invalidate_model(list(ORDER_FIGURES))

@@ -15,6 +15,8 @@ STAMP_BATCH_IDS = 20_000
 # the addon, and the last one it has gone through.
 STAMP_LAST_ID = "sales_roles.historical_orders_last_id"
 STAMP_DONE_ID = "sales_roles.historical_orders_stamped_id"
+# What a confirmed order counts for in its client's figures besides its lines.
+ORDER_KEYS = {"partner_id", "date_order", "currency_rate", "company_id"}
 
 
 class SaleOrder(models.Model):
@@ -59,25 +61,42 @@ class SaleOrder(models.Model):
 
     def write(self, vals):
         self._sales_check_protected_write(vals)
-        return super().write(vals)
+        # A confirmed order moved to another client or date: both clients' figures change.
+        moved = self.filtered(lambda order: order.state == "sale") if ORDER_KEYS & vals.keys() else self.browse()
+        former_clients = moved.partner_id.commercial_partner_id
+        res = super().write(vals)
+        if moved:
+            moved._refresh_client_figures(also=former_clients)
+        return res
+
+    def _compute_amounts(self):
+        super()._compute_amounts()
+        # The lines of a confirmed order changed: so did what its client bought
+        # (records being edited in a form are not saved yet: their save comes here again).
+        edited = [order.id for order in self if order.state == "sale" and isinstance(order.id, int)]
+        if edited:
+            self.env["sales.service.engine"]._service_refresh_later(order_ids=edited, orders_changed=True)
 
     def _action_confirm(self):
         self._stamp_client_lifecycle()
         self._stamp_sales_territory()
         res = super()._action_confirm()
-        # An order is a touch, and it clears the at-risk flag at once.
-        self._refresh_clients_service_later()
+        self._refresh_client_figures()
         return res
 
     def _action_cancel(self):
         res = super()._action_cancel()
-        self._refresh_clients_service_later()
+        self._refresh_client_figures()
         return res
 
-    def _refresh_clients_service_later(self):
-        self.env["sales.service.engine"]._service_refresh_later(
-            client_ids=self.partner_id.commercial_partner_id.ids
-        )
+    def _refresh_client_figures(self, also=None):
+        """What the clients of these orders (and the clients ``also``) bought,
+        at once (reports read it in the same transaction), and their service
+        figures before the commit: an order is a touch, and it clears the
+        at-risk flag."""
+        clients = self.partner_id.commercial_partner_id | (also or self.env["res.partner"])
+        self.env["res.partner"].sudo()._refresh_order_figures(clients.ids)
+        self.env["sales.service.engine"]._service_refresh_later(client_ids=clients.ids)
 
     def _stamp_client_lifecycle(self):
         """Win the prospects among the clients and stamp each order with its client's state."""
@@ -141,18 +160,24 @@ class SaleOrder(models.Model):
         )
 
     @api.model
-    def _first_confirmed_orders_sql(self):
-        """SQL of each client's first confirmed order (the one that won it):
-        (client_id, order_id, date_order, user_id, company_id), one row per
-        commercial partner. Shared by the install-time classification and the
-        hunter conversion report."""
+    def _client_order_figures_sql(self, client_ids=None):
+        """SQL of what each client bought, one row per commercial partner with a
+        confirmed order: its first confirmed order (the one that won it) as
+        ``order_id``, ``date_order``, ``user_id`` and ``company_id``, and
+        ``sales_total``, the untaxed amount of all its confirmed orders (in each
+        company's currency). One pass over the orders: the total is a window
+        over the same sort that picks the first.
+
+        :param list client_ids: only these commercial partners
+        """
         return SQL(
             """
-            SELECT DISTINCT ON (o.client_id) o.client_id, o.order_id, o.date_order, o.user_id, o.company_id
+            SELECT DISTINCT ON (o.client_id) o.client_id, o.order_id, o.date_order, o.user_id, o.company_id,
+                   SUM(o.amount) OVER (PARTITION BY o.client_id)::float8 AS sales_total
               FROM (%s) o
           ORDER BY o.client_id, o.date_order, o.order_id
             """,
-            self._confirmed_orders_sql(),
+            self._confirmed_orders_sql(client_ids=client_ids),
         )
 
     # ------------------------------------------------------------

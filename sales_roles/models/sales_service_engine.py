@@ -23,7 +23,7 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.tools import SQL, format_date, split_every
 
 from ..tools.bulk import log_notes, schedule_activities
-from .res_partner import SERVICE_FIELDS
+from .res_partner import ORDER_FIGURES, SERVICE_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ TOUCHED_MODELS = ("res.partner", "sale.order")
 TOUCH_MESSAGE_TYPES = ("comment", "email")
 
 PENDING_KEY = "sales_roles.service_refresh"
+ORDERS_CHANGED_KEY = "sales_roles.service_refresh.orders_changed"
 
 
 class SalesServiceEngine(models.AbstractModel):
@@ -383,9 +384,13 @@ class SalesServiceEngine(models.AbstractModel):
         return to_raise
 
     @api.model
-    def _service_refresh_later(self, client_ids=(), partner_ids=(), order_ids=()):
+    def _service_refresh_later(self, client_ids=(), partner_ids=(), order_ids=(), orders_changed=False):
         """Refresh, before the transaction commits, the clients touched now: these
-        commercial partners, the clients of these partners and of these orders.
+        commercial partners, the clients of these partners and of these orders;
+        their service figures while the service standards are on and, when
+        ``orders_changed`` (what they bought may have changed: an order confirmed,
+        cancelled or edited, a contact moved, partners merged), their order
+        figures whatever the setting.
 
         Collected for the whole transaction and refreshed once (a precommit hook,
         as Odoo's tracking does): marking ten activities done refreshes their
@@ -395,6 +400,8 @@ class SalesServiceEngine(models.AbstractModel):
         if PENDING_KEY not in data:
             data[PENDING_KEY] = {"client_ids": set(), "partner_ids": set(), "order_ids": set()}
             self.env.cr.precommit.add(self._service_refresh_pending)
+        if orders_changed:
+            data[ORDERS_CHANGED_KEY] = True
         pending = data[PENDING_KEY]
         pending["client_ids"].update(client_ids)
         pending["partner_ids"].update(partner_ids)
@@ -403,20 +410,27 @@ class SalesServiceEngine(models.AbstractModel):
     @api.model
     def _service_refresh_pending(self):
         pending = self.env.cr.precommit.data.pop(PENDING_KEY, None)
-        if not pending or not any(pending.values()) or not self._service_enabled():
+        orders_changed = self.env.cr.precommit.data.pop(ORDERS_CHANGED_KEY, False)
+        if not pending or not any(pending.values()):
+            return
+        service = self._service_enabled()
+        if not (service or orders_changed):
             return
         # A touch must never cost the user their work: should the refresh fail,
-        # the daily job catches up.
+        # the nightly runs catch up (the handovers' for the order figures).
         try:
             with self.env.cr.savepoint(flush=False):
                 client_ids = self._service_clients_of(**pending)
                 if client_ids:
-                    self.sudo()._refresh_service_figures(client_ids)
+                    if orders_changed:  # kept whatever the service setting
+                        self.env["res.partner"].sudo()._refresh_order_figures(client_ids)
+                    if service:
+                        self.sudo()._refresh_service_figures(client_ids)
         except FATAL_ERRORS:
             raise
         except Exception:  # noqa: BLE001 - logged; the nightly run recomputes everything
             _logger.warning("Service figures of clients %s not refreshed", pending, exc_info=True)
-            self.env["res.partner"].invalidate_model(list(SERVICE_FIELDS))
+            self.env["res.partner"].invalidate_model([*SERVICE_FIELDS, *ORDER_FIGURES])
 
     @api.model
     def _service_clients_of(self, client_ids, partner_ids, order_ids):

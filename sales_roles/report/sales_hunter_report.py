@@ -48,8 +48,7 @@ class SalesHunterReport(models.Model):
     def _table_query(self):
         return SQL(
             """
-            WITH won AS (%s),
-            first_handover AS (
+            WITH first_handover AS (
                 SELECT partner_id, MIN(date) AS handover_date
                   FROM sales_handover
                  WHERE state = 'done'
@@ -70,10 +69,11 @@ class SalesHunterReport(models.Model):
                    CASE WHEN first_handover.handover_date IS NULL THEN 0.0 ELSE 100.0 END AS conversion_rate,
                    EXTRACT(EPOCH FROM first_handover.handover_date - won.date_order) / 86400.0
                        AS days_to_handover
-              FROM won
-              JOIN res_partner client ON client.id = won.client_id
+              FROM res_partner client
+              -- the first order, as kept on the client: no pass over every order
+              JOIN sale_order won ON won.id = client.first_order_id
          LEFT JOIN first_handover ON first_handover.partner_id = client.id
              WHERE client.hunter_id IS NOT NULL
-            """,
-            self.env["sale.order"]._first_confirmed_orders_sql(),
+               AND (client.is_company OR client.parent_id IS NULL)  -- the commercial partners
+            """
         )

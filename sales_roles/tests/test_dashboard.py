@@ -177,6 +177,20 @@ class TestDashboard(DashboardCase):
             ),
         )
 
+    def test_call_list_is_the_sales_matrix(self):
+        self.dogwood.sales_lifecycle_state = "dormant"
+        sources = dict(dashboard_requests(self.env(user=self.manager), self.data))
+        call_list = sources["list 2: Top dormant and at-risk clients"][0]()["records"]
+        self.assertEqual([row["id"] for row in call_list], self.dogwood.ids)
+        # its total sales are the Sales Matrix's confirmed sales of the client
+        matrix = self.env["sale.report"].read_group(
+            [("commercial_partner_id", "=", self.dogwood.id), ("state", "=", "sale")],
+            ["price_subtotal:sum"],
+            [],
+        )
+        self.assertAlmostEqual(call_list[0]["sales_total"], matrix[0]["price_subtotal"])
+        self.assertEqual(call_list[0]["sales_total"], 500.0)
+
     def test_period_filter_changes_the_figures(self):
         filter_ids = {
             global_filter["label"]: global_filter["id"] for global_filter in self.data["globalFilters"]

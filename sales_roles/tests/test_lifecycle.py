@@ -136,25 +136,26 @@ class TestLifecycle(SalesRolesCase):
         with (
             patch.object(SaleOrder, "_stamp_client_lifecycle", lambda orders: None),
             patch.object(SaleOrder, "_stamp_sales_territory", lambda orders: None),
-            patch.object(SaleOrder, "_refresh_clients_service_later", lambda orders: None),
+            patch.object(SaleOrder, "_refresh_client_figures", lambda orders: None),
         ):
             base = list(map(self._confirm_counting_queries, self._two_orders_of_a_new_contact()))
         ours = list(map(self._confirm_counting_queries, self._two_orders_of_a_new_contact()))
-        # prospect -> new: reading the client, one UPDATE of the client and one of its contact
-        self.assertEqual(ours[0] - base[0], 5)
-        # a new client's next order: reading the client to stamp the order
-        self.assertEqual(ours[1] - base[1], 2)
+        # prospect -> new: reading the client, one UPDATE of the client and one of its
+        # contact, and one of the client's order figures (first order, total sales)
+        self.assertEqual(ours[0] - base[0], 6)
+        # a new client's next order: reading the client to stamp the order, its order figures
+        self.assertEqual(ours[1] - base[1], 3)
         first, second = self._two_orders_of_a_new_contact()
         self.env.flush_all()
         self.env.invalidate_all()
-        # Both end with the refresh of the client's service figures (at commit: is
-        # the service job on, a savepoint, the refresh, its release), and the
-        # first, which changes the client's state, finds its client first.
+        # Both refresh the client's order figures, then its service figures (at
+        # commit: is the service job on, a savepoint, the refresh, its release);
+        # the first, which changes the client's state, finds its client first.
         with self.assertQueryCount(__system__=50):
             first.action_confirm()
         self.env.flush_all()
         self.env.invalidate_all()
-        with self.assertQueryCount(__system__=36):
+        with self.assertQueryCount(__system__=37):
             second.action_confirm()
 
 

@@ -20,6 +20,7 @@ FORGED = {
     "at_risk_since": "2026-02-01",
     "last_order_date": "2026-02-01 10:00:00",
     "sales_12_months": 1000000.0,
+    "sales_total": 1000000.0,
 }
 
 
@@ -39,9 +40,12 @@ class TestServiceSecurity(ServiceCase):
         cls.contact = cls.env["res.partner"].create({"name": "Mo Mine", "parent_id": cls.mine.id})
         with freeze_time("2026-02-15 10:00:00"):
             cls.env["sales.service.engine"]._refresh_service_figures()
+        # The order figures too: another client's order as the first, an inflated total.
+        elsewhere = cls._order(cls._client("Elsewhere Ltd"), confirm=False)
+        cls.forged = {**FORGED, "first_order_id": elsewhere.id}
 
     def _figures(self, partner):
-        return {name: partner[name] for name in ("service_standard_id", *FORGED)}
+        return {name: partner[name] for name in ("service_standard_id", *self.forged)}
 
     # ------------------------------------------------------------
     # Standards
@@ -73,12 +77,12 @@ class TestServiceSecurity(ServiceCase):
         before = self._figures(self.mine)
         for user in self.sellers:
             for partner in self.mine | self.contact:
-                for name, value in FORGED.items():
+                for name, value in self.forged.items():
                     with self.subTest(user=user.login, partner=partner.name, field=name):
                         with self.assertRaisesRegex(AccessError, ADMIN_ONLY):
                             partner.with_user(user).write({name: value})
             with self.subTest(user=user.login, path="create with defaults"):
-                for name, value in FORGED.items():
+                for name, value in self.forged.items():
                     # (a bare salesperson may not create contacts at all)
                     with self.assertRaisesRegex(AccessError, ADMIN_ONLY if user != self.bare_seller else ""):
                         self.env["res.partner"].with_user(user).with_context(

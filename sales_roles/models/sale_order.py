@@ -62,7 +62,9 @@ class SaleOrder(models.Model):
     def write(self, vals):
         self._sales_check_protected_write(vals)
         # A confirmed order moved to another client or date: both clients' figures change.
-        moved = self.filtered(lambda order: order.state == "sale") if ORDER_KEYS & vals.keys() else self.browse()
+        moved = self.browse()
+        if ORDER_KEYS & vals.keys():
+            moved = self.filtered(lambda order: order.state == "sale")
         former_clients = moved.partner_id.commercial_partner_id
         res = super().write(vals)
         if moved:
@@ -70,12 +72,13 @@ class SaleOrder(models.Model):
         return res
 
     def _compute_amounts(self):
-        super()._compute_amounts()
+        res = super()._compute_amounts()
         # The lines of a confirmed order changed: so did what its client bought
         # (records being edited in a form are not saved yet: their save comes here again).
         edited = [order.id for order in self if order.state == "sale" and isinstance(order.id, int)]
         if edited:
             self.env["sales.service.engine"]._service_refresh_later(order_ids=edited, orders_changed=True)
+        return res
 
     def _action_confirm(self):
         self._stamp_client_lifecycle()

@@ -17,5 +17,7 @@ class MergePartnerAutomatic(models.TransientModel):
         dst_partner._service_prepare_merge(partners - dst_partner)
         res = super()._merge(partner_ids, dst_partner=dst_partner, extra_checks=extra_checks)
         # The merged client's touches and orders are now all its own.
-        self.env["sales.service.engine"]._service_refresh_later(partner_ids=dst_partner.ids, orders_changed=True)
+        self.env["sales.service.engine"]._service_refresh_later(
+            partner_ids=dst_partner.ids, orders_changed=True
+        )
         return res

@@ -427,7 +427,9 @@ class SalesHandoverRule(models.Model):
         if self.env.context.get("lastcall"):
             domain.append(("create_date", ">", self.env.context["lastcall"]))
         first = Progress.search(domain, order="create_date, id", limit=1)
-        return (first or progress).create_date
+        # Handovers are dated to the second: one made in the second the run
+        # began is of this run too.
+        return (first or progress).create_date.replace(microsecond=0)
 
     # ------------------------------------------------------------
     # BUSINESS METHODS

@@ -1,6 +1,8 @@
 """The scheduled action must not move a client twice in one run, nor stop on one bad record."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
 
 from odoo import fields
 from odoo.tests import new_test_user, tagged
@@ -72,6 +74,25 @@ class TestNightlyRun(SalesRolesCase):
         self._call(created=tomorrow)
         self.assertEqual(client.sales_lifecycle_state, "dormant", "the next run moves it again")
         self.assertEqual(len(client.handover_ids), 2)
+
+    def test_a_run_that_began_within_the_second_of_its_handovers(self):
+        # ir.cron dates a call's progress to the microsecond, handovers are dated
+        # to the second: a client moved in the second the run began is of this run.
+        with freeze_time("2026-06-01 10:00:00"):
+            client = self._won_client("Quick buyer", days_ago=100)
+            self._third_order_rule(sequence=1)
+            self._rule(
+                [{"criterion": "inactivity", "inactivity_days": 90}],
+                name="Dormant after 90 days",
+                sequence=2,
+                from_state="regular",
+                to_state="dormant",
+                assign_method="keep",
+            )
+            self._call(created=datetime(2026, 6, 1, 10, 0, 0, 700000))
+            self.assertEqual(client.handover_ids.date, datetime(2026, 6, 1, 10, 0, 0))
+            self._call()
+        self.assertEqual(client.sales_lifecycle_state, "regular", "not made dormant by the same run")
 
     def test_run_start_is_the_first_call_since_the_last_completed_run(self):
         Progress = self.env["ir.cron.progress"]

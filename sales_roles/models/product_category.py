@@ -36,6 +36,8 @@ class ProductCategory(models.Model):
         result = super().write(vals)
         if moved is not None:
             moved._check_managers_kept(managers)
+        if "parent_id" in vals:
+            self.env["sales.target"]._mark_scopes_achievement_changed("product_categ_ids")
         if {"product_manager_id", "parent_id"} & vals.keys():
             # Who manages which targets is read from the organisation: forget what was computed.
             self.env["sales.target"].invalidate_model(["product_manager_id", "scope_manager_ids"])

@@ -32,6 +32,8 @@ class ProductTemplate(models.Model):
         result = super().write(vals)
         if managers is not None:
             self._check_managers_kept(managers)
+        if "categ_id" in vals:
+            self.env["sales.target"]._mark_scopes_achievement_changed("product_categ_ids")
         if {"product_manager_id", "categ_id"} & vals.keys():
             # Who manages which targets is read from the organisation: forget what was computed.
             self.env["sales.target"].invalidate_model(["product_manager_id", "scope_manager_ids"])

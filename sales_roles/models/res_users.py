@@ -22,6 +22,14 @@ class ResUsers(models.Model):
         "handovers give clients to the farmers of the target sales team.",
     )
 
+    def write(self, vals):
+        res = super().write(vals)
+        if "tz" in vals:
+            # Targets count their days in their salesperson's time zone.
+            Target = self.env["sales.target"]
+            Target._mark_achievement_changed(Target.sudo().search([("user_id", "in", self.ids)]))
+        return res
+
     @api.depends("sales_position_id.sales_role")
     def _compute_sales_role(self):
         # Without a position the role stays what was chosen by hand.

@@ -1,5 +1,6 @@
 import threading
 import time
+from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -15,8 +16,10 @@ STAMP_BATCH_IDS = 20_000
 # the addon, and the last one it has gone through.
 STAMP_LAST_ID = "sales_roles.historical_orders_last_id"
 STAMP_DONE_ID = "sales_roles.historical_orders_stamped_id"
-# What a confirmed order counts for in its client's figures besides its lines.
-ORDER_KEYS = {"partner_id", "date_order", "currency_rate", "company_id"}
+# What a confirmed order counts for, besides its lines: in its client's figures,
+# and in the achieved amounts of its salesperson's targets.
+CLIENT_FIGURE_KEYS = {"partner_id", "date_order", "currency_rate", "company_id"}
+TARGET_KEYS = CLIENT_FIGURE_KEYS | {"user_id", "sales_territory_id"}
 
 
 class SaleOrder(models.Model):
@@ -61,14 +64,19 @@ class SaleOrder(models.Model):
 
     def write(self, vals):
         self._sales_check_protected_write(vals)
-        # A confirmed order moved to another client or date: both clients' figures change.
+        # A confirmed order moved to another client, date, salesperson or
+        # territory: what it counted for before and counts for now changes.
         moved = self.browse()
-        if ORDER_KEYS & vals.keys():
+        if TARGET_KEYS & vals.keys():
             moved = self.filtered(lambda order: order.state == "sale")
+        Target = self.env["sales.target"]
+        Target._mark_orders_achievement_changed(moved)
         former_clients = moved.partner_id.commercial_partner_id
         res = super().write(vals)
         if moved:
-            moved._refresh_client_figures(also=former_clients)
+            Target._mark_orders_achievement_changed(moved)
+            if CLIENT_FIGURE_KEYS & vals.keys():
+                moved._refresh_client_figures(also=former_clients)
         return res
 
     def _compute_amounts(self):
@@ -85,11 +93,13 @@ class SaleOrder(models.Model):
         self._stamp_sales_territory()
         res = super()._action_confirm()
         self._refresh_client_figures()
+        self.env["sales.target"]._mark_orders_achievement_changed(self)
         return res
 
     def _action_cancel(self):
         res = super()._action_cancel()
         self._refresh_client_figures()
+        self.env["sales.target"]._mark_orders_achievement_changed(self)
         return res
 
     def _refresh_client_figures(self, also=None):
@@ -121,10 +131,13 @@ class SaleOrder(models.Model):
         """Credit each order to its client's territory (the commercial partner's,
         like the lifecycle, so that all the orders of a client land in one territory
         whichever of its contacts or addresses bought)."""
+        moved = defaultdict(lambda: self.browse())
         for order in self:
             territory = order.partner_id.commercial_partner_id.sales_territory_id
             if order.sales_territory_id != territory:
-                order.sudo().sales_territory_id = territory
+                moved[territory] |= order
+        for territory, orders in moved.items():  # one write per territory, not per order
+            orders.sudo().sales_territory_id = territory
 
     @api.model
     def _confirmed_orders_sql(self, company_ids=None, client_ids=None):

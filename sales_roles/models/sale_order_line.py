@@ -2,6 +2,17 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column
 
+# What a line counts for in its salesperson's targets.
+ACHIEVEMENT_KEYS = {
+    "product_id",
+    "product_uom_qty",
+    "price_unit",
+    "discount",
+    "tax_id",
+    "display_type",
+    "order_id",
+}
+
 # While an order is a quotation its lines follow their products' managers.
 QUOTATION_STATES = ("draft", "sent")
 
@@ -43,9 +54,31 @@ class SaleOrderLine(models.Model):
         for line in self:
             line.product_manager_id = managers.get(line.product_id.product_tmpl_id, False)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._mark_achievement_changed()
+        return lines
+
     def write(self, vals):
         self._sales_check_protected_write(vals)
-        return super().write(vals)
+        res = super().write(vals)
+        if ACHIEVEMENT_KEYS & vals.keys():
+            self._mark_achievement_changed()
+        return res
+
+    def unlink(self):
+        orders = self.order_id
+        res = super().unlink()
+        self.env["sales.target"]._mark_orders_achievement_changed(
+            orders.exists().filtered(lambda order: order.state == "sale")
+        )
+        return res
+
+    def _mark_achievement_changed(self):
+        """The lines of confirmed orders changed: so did their targets' achievement."""
+        confirmed = self.order_id.filtered(lambda order: order.state == "sale")
+        self.env["sales.target"]._mark_orders_achievement_changed(confirmed)
 
     def _update_product_manager(self):
         """Set each line's manager from its product as of now.

@@ -386,10 +386,11 @@ class SalesHandoverRule(models.Model):
     @api.model
     def _cron_run_handover(self):
         """Nightly: expire the proposals left undecided too long, then run every
-        active rule of every company; first, set right any client's order
-        figures that a change made outside the usual paths left behind (one
-        statement, writing only what differs)."""
+        active rule of every company; first, set right the clients' order
+        figures and the current targets' achieved amounts that a change made
+        outside the usual paths left behind (one statement each)."""
         self.env["res.partner"].sudo()._refresh_order_figures()
+        self.env["sales.target"]._refresh_achieved_amounts()
         self.env["sales.handover"]._expire_proposals()
         rules = self.sudo().search([])
         rules._run_handover(

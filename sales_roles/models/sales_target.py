@@ -21,6 +21,13 @@ PACE_STATUSES = [
 # Kanban highlight colours (see web's ColorList): red when behind, green when reached.
 PACE_COLORS = {"behind": 1, "missed": 1, "reached": 10}
 
+# Kept on the target (one compute): what it achieved, measured on the confirmed
+# orders when the target or the sales in its scope change (see
+# _mark_achievement_changed), and set right each night for current targets.
+ACHIEVED_FIELDS = ("achieved_amount", "progress", "gap_amount")
+# Targets that ended this many days ago or less are set right each night.
+ACHIEVED_REFRESH_DAYS = 31
+
 # The scope of one target, as _achieved_amounts_sql reads it.
 SCOPE_COLUMNS = SQL(
     "target_id int, company_id int, user_id int, date_from date, date_to date, "
@@ -122,6 +129,8 @@ class SalesTarget(models.Model):
     achieved_amount = fields.Monetary(
         string="Achieved",
         compute="_compute_achieved_amount",
+        store=True,
+        copy=False,
         currency_field="currency_id",
         help="Untaxed subtotal, in the company currency, of the salesperson's confirmed order "
         "lines in scope whose order is dated within the period.",
@@ -129,6 +138,8 @@ class SalesTarget(models.Model):
     progress = fields.Float(
         string="Progress (%)",
         compute="_compute_achieved_amount",
+        store=True,
+        copy=False,
         help="Achieved / target × 100.",
     )
     expected_amount = fields.Monetary(
@@ -141,6 +152,8 @@ class SalesTarget(models.Model):
     gap_amount = fields.Monetary(
         string="Remaining",
         compute="_compute_achieved_amount",
+        store=True,
+        copy=False,
         currency_field="currency_id",
         help="What is still to sell to reach the target.",
     )
@@ -302,6 +315,7 @@ class SalesTarget(models.Model):
     def _prepare_create_values(self, vals_list):
         vals_list = super()._prepare_create_values(vals_list)
         self._sales_check_protected_create(vals_list)
+        self._check_achievement_not_set(vals_list)
         for vals in vals_list:
             if not vals.get("name"):
                 vals["name"] = self.new(vals)._proposed_name()
@@ -315,6 +329,7 @@ class SalesTarget(models.Model):
 
     def write(self, vals):
         self._sales_check_protected_write(vals)
+        self._check_achievement_not_set([vals])
         result = super().write(vals)
         if "name" in vals and not vals["name"]:
             for target in self:
@@ -323,6 +338,25 @@ class SalesTarget(models.Model):
             # Record rules checked the target as it was; check it as it is now.
             self._check_scope_rights()
         return result
+
+    @api.model
+    def _check_achievement_not_set(self, vals_list):
+        """What a target achieved is measured on the orders, never typed: refuse
+        it from anyone but the system, on every path (forms, RPC, context
+        defaults, import)."""
+        if self.env.su:
+            return
+        given = {name for vals in vals_list for name in vals.keys() & set(ACHIEVED_FIELDS)}
+        if given:
+            raise UserError(
+                _(
+                    "%(fields)s of a target are measured on the confirmed orders: nobody sets them. "
+                    "Change the target's amount, period or scope instead.",
+                    fields=", ".join(
+                        sorted(self._fields[name]._description_string(self.env) for name in given)
+                    ),
+                )
+            )
 
     @api.model
     def _sales_create_allowed_values(self, vals):
@@ -392,6 +426,55 @@ class SalesTarget(models.Model):
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
+
+    # ------------------------------------------------------------
+    # WHEN WHAT A TARGET ACHIEVED CHANGES
+    # ------------------------------------------------------------
+
+    @api.model
+    def _mark_achievement_changed(self, targets):
+        """Measure again what these targets achieved: before the transaction
+        ends (the next flush), or at once when read."""
+        for name in ACHIEVED_FIELDS:
+            self.env.add_to_compute(self._fields[name], targets)
+
+    @api.model
+    def _mark_orders_achievement_changed(self, orders):
+        """The targets the sales of these orders count for, as the orders stand
+        now, measured again: those of their salespeople and companies whose
+        period holds an order's day (a day's margin each side for the
+        salespeople's time zones). As the system: the user who confirms an order
+        may not read its targets."""
+        orders = orders.filtered("user_id")
+        if not orders:
+            return
+        days = [order.date_order.date() for order in orders]
+        targets = self.sudo().search(
+            [
+                ("user_id", "in", orders.user_id.ids),
+                ("company_id", "in", orders.company_id.ids),
+                ("date_from", "<=", max(days) + timedelta(days=1)),
+                ("date_to", ">=", min(days) - timedelta(days=1)),
+            ]
+        )
+        self._mark_achievement_changed(targets)
+
+    @api.model
+    def _mark_scopes_achievement_changed(self, field_name):
+        """The organisation under the targets' scopes changed (a product moved to
+        another category, a category or territory to another parent, a
+        salesperson's time zone): the targets scoped by ``field_name`` measured
+        again."""
+        self._mark_achievement_changed(self.sudo().search([(field_name, "!=", False)]))
+
+    @api.model
+    def _refresh_achieved_amounts(self):
+        """Nightly: measure again what every current target (or one ended in the
+        last month) achieved, whatever changed it. One query for all of them."""
+        since = fields.Date.context_today(self) - timedelta(days=ACHIEVED_REFRESH_DAYS)
+        targets = self.sudo().search([("date_to", ">=", since)])
+        self._mark_achievement_changed(targets)
+        targets.flush_recordset(list(ACHIEVED_FIELDS))
 
     def _achieved_amounts(self):
         """The achieved amount of each target, saved or not, in one query.

@@ -87,6 +87,9 @@ class SalesTerritory(models.Model):
         return territories
 
     def write(self, vals):
+        if "parent_id" in vals:
+            # Targets on a region count the territories under it.
+            self.env["sales.target"]._mark_scopes_achievement_changed("territory_id")
         if not MATCHING_FIELDS & vals.keys():
             return super().write(vals)
         before = self._matchable_partners()

@@ -148,14 +148,15 @@ class TestLifecycle(SalesRolesCase):
         first, second = self._two_orders_of_a_new_contact()
         self.env.flush_all()
         self.env.invalidate_all()
-        # Both refresh the client's order figures, then its service figures (at
+        # Both refresh the client's order figures, look for the salesperson's
+        # targets of the day, then refresh the client's service figures (at
         # commit: is the service job on, a savepoint, the refresh, its release);
         # the first, which changes the client's state, finds its client first.
-        with self.assertQueryCount(__system__=50):
+        with self.assertQueryCount(__system__=51):
             first.action_confirm()
         self.env.flush_all()
         self.env.invalidate_all()
-        with self.assertQueryCount(__system__=37):
+        with self.assertQueryCount(__system__=38):
             second.action_confirm()
 
 

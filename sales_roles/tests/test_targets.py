@@ -3,9 +3,10 @@ from datetime import date, datetime
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
+from ..models.sales_target import ACHIEVED_FIELDS
 from .targets_common import TargetCase
 
 
@@ -242,8 +243,8 @@ class TestTargetPace(TargetCase):
 
 @tagged("post_install", "-at_install")
 class TestTargetReportPeriods(TargetCase):
-    """The report measures only the targets its domain's period can return
-    (the dashboard's period filter), with the same figures."""
+    """The report filtered on the period (the dashboard's filter) gives the
+    figures of the whole report."""
 
     @classmethod
     def setUpClass(cls):
@@ -274,33 +275,14 @@ class TestTargetReportPeriods(TargetCase):
         )
         self.assertEqual(groups, [(self.hunter, 100.0)])
 
-    def test_which_conditions_bound_the_period(self):
-        Report = self.env["sales.target.report"]
-        domain = [
-            ("date_from", ">=", "2025-04-01"),
-            "|",
-            ("date_to", "<=", "2025-01-01"),
-            ("user_id", "=", self.hunter.id),
-            "!",
-            ("date_to", ">", "2025-12-31"),
-            ("date_to", "<=", datetime(2025, 6, 30, 23, 0)),
-            ("date_from", ">=", False),
-            ("date_from", "in", ["2025-04-01"]),
-        ]
-        self.assertEqual(
-            Report._period_conditions(domain),
-            (("date_from", ">=", "2025-04-01"), ("date_to", "<=", "2025-06-30")),
-        )
-        self.assertEqual(Report._period_conditions([("date_from", ">=", "not a date")]), ())
-
 
 @tagged("post_install", "-at_install")
 class TestTargetQueries(TargetCase):
     """One grouped query measures any number of targets."""
 
-    def _read_achieved(self, targets):
-        self.env.invalidate_all()
-        targets.mapped("achieved_amount")
+    def _measure(self, targets):
+        self.env["sales.target"]._mark_achievement_changed(targets)
+        targets.flush_recordset(list(ACHIEVED_FIELDS))
 
     def test_constant_queries(self):
         self._sell(self.client_msk, [(self.brick, 10.0)], date=datetime(2025, 3, 5))
@@ -308,9 +290,104 @@ class TestTargetQueries(TargetCase):
         one = self._target(**scope)
         many = self.env["sales.target"].union(*(self._target(**scope) for _i in range(50)))
         self.env.flush_all()
-        # The grouped measure, the targets' amounts, their company's currency (to round).
-        with self.assertQueryCount(4):
-            self._read_achieved(one)
-        with self.assertQueryCount(4):
-            self._read_achieved(many)
+        self.env.invalidate_all()
+        # The grouped measure, the targets' amounts, their company's currency (to round), the UPDATE.
+        with self.assertQueryCount(5):
+            self._measure(one)
+        self.env.invalidate_all()
+        with self.assertQueryCount(5):
+            self._measure(many)
+        # Reading them is reading a column.
+        self.env.invalidate_all()
+        with self.assertQueryCount(1):
+            many.mapped("achieved_amount")
         self.assertEqual(set(many.mapped("achieved_amount")), {10.0})
+
+
+@tagged("post_install", "-at_install")
+class TestTargetAchievementKept(TargetCase):
+    """What a target achieved is kept on it: measured again whenever the sales
+    in its scope or the organisation under it change, set right each night, and
+    set by nobody."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.target = cls._target(
+            product_categ_ids=[Command.set(cls.building.ids)], territory_id=cls.region.id
+        )
+        cls.order = cls._sell(cls.client_msk, [(cls.brick, 100.0)], date=datetime(2025, 3, 10, 12, 0))
+
+    def _achieved(self):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        return self.target.achieved_amount
+
+    def test_orders_edited_cancelled_moved(self):
+        self.assertEqual(self._achieved(), 100.0)
+        self.order.order_line.price_unit = 120.0
+        self.assertEqual(self._achieved(), 120.0, "a confirmed order's lines edited")
+        self.order.order_line = [Command.create({"product_id": self.cement.id, "price_unit": 30.0})]
+        self.assertEqual(self._achieved(), 150.0, "a line added")
+        self.order.order_line.filtered(lambda line: line.product_id == self.cement).product_uom_qty = 0
+        self.assertEqual(self._achieved(), 120.0, "a line's quantity set to 0")
+        self.order.date_order = datetime(2025, 4, 2, 12, 0)
+        self.assertEqual(self._achieved(), 0.0, "moved out of the period")
+        self.order.date_order = datetime(2025, 3, 31, 21, 30)  # 1 April, 00:30 in Moscow
+        self.assertEqual(self._achieved(), 0.0)
+        self.hunter.tz = "UTC"
+        self.assertEqual(self._achieved(), 120.0, "the salesperson's days are UTC days now")
+        self.order.user_id = self.hunter_2
+        self.assertEqual(self._achieved(), 0.0, "another salesperson's sale")
+        self.order.user_id = self.hunter
+        self.order._action_cancel()
+        self.assertEqual(self._achieved(), 0.0, "cancelled")
+
+    def test_organisation_changes(self):
+        self.assertEqual(self._achieved(), 100.0)
+        self.brick.categ_id = self.tools
+        self.assertEqual(self._achieved(), 0.0, "the product left the scope's categories")
+        self.tools.parent_id = self.building
+        self.assertEqual(self._achieved(), 100.0, "its category moved under the scope's")
+        self.moscow.parent_id = False
+        self.assertEqual(self._achieved(), 0.0, "the order's territory left the region")
+
+    def test_the_nightly_run_sets_right_what_went_wrong(self):
+        self.assertEqual(self._achieved(), 100.0)
+        # e.g. orders written in SQL by an import script
+        self.env.cr.execute("UPDATE sales_target SET achieved_amount = 7 WHERE id = %s", [self.target.id])
+        self.env.invalidate_all()
+        with freeze_time("2025-03-20"):
+            self.env["sales.handover.rule"]._cron_run_handover()
+        self.assertEqual(self._achieved(), 100.0)
+
+    def test_nobody_sets_what_was_achieved(self):
+        for user in (self.pm, self.manager):
+            target = self.target.with_user(user)
+            for name, value in (("achieved_amount", 1e6), ("progress", 100.0), ("gap_amount", 0.0)):
+                with (
+                    self.subTest(user=user.login, field=name),
+                    self.assertRaisesRegex(UserError, "nobody sets"),
+                ):
+                    target.write({name: value})
+            with self.subTest(user=user.login, path="create with defaults"), self.assertRaises(UserError):
+                self.env["sales.target"].with_user(user).with_context(default_achieved_amount=1e6).create(
+                    {
+                        "user_id": self.hunter.id,
+                        "date_from": date(2025, 3, 1),
+                        "date_to": date(2025, 3, 31),
+                        "amount": 10.0,
+                        "product_categ_ids": [Command.set(self.building.ids)],
+                    }
+                )
+            with self.subTest(user=user.login, path="import"):
+                result = (
+                    self.env["sales.target"]
+                    .with_user(user)
+                    .load(
+                        ["id", "achieved_amount"],
+                        [[self.target.get_external_id()[self.target.id] or "", "5"]],
+                    )
+                )
+                self.assertFalse(result["ids"])
+        self.assertEqual(self._achieved(), 100.0)

@@ -190,35 +190,49 @@ PIVOTS = {
     },
 }
 
-LISTS = {
-    "1": {
-        "columns": ["partner_id", "rule_id", "to_state", "to_user_id", "date"],
-        "domain": [["state", "=", "proposed"]],
-        "model": "sales.handover",
+
+def odoo_list(list_id, name, model, domain, columns, order, **match):
+    return {
+        "columns": columns,
+        "domain": domain,
+        "model": model,
         "context": {},
-        "orderBy": [{"name": "date", "asc": True}],
-        "id": "1",
-        "name": "Proposals waiting",
-        "fieldMatching": matching(team="partner_id.team_id", salesperson="to_user_id"),
-    },
+        "orderBy": [{"name": field, "asc": asc} for field, asc in order],
+        "id": list_id,
+        "name": name,
+        "fieldMatching": matching(**match),
+    }
+
+
+LISTS = {
+    "1": odoo_list(
+        "1",
+        "Proposals waiting",
+        "sales.handover",
+        [["state", "=", "proposed"]],
+        ["partner_id", "rule_id", "to_state", "to_user_id", "date"],
+        [("date", True)],
+        team="partner_id.team_id",
+        salesperson="to_user_id",
+    ),
     # The director's call list: the clients that stopped buying or are at risk,
     # by what they bought (their confirmed sales, kept on the client).
-    "2": {
-        "columns": ["name", "sales_lifecycle_state", "user_id", "sales_total", "last_order_date"],
-        "domain": [
+    "2": odoo_list(
+        "2",
+        "Top dormant and at-risk clients",
+        "res.partner",
+        [
             *CLIENTS,
             ["sales_total", ">", 0],
             "|",
             ["sales_lifecycle_state", "=", "dormant"],
             ["at_risk", "=", True],
         ],
-        "model": "res.partner",
-        "context": {},
-        "orderBy": [{"name": "sales_total", "asc": False}],
-        "id": "2",
-        "name": "Top dormant and at-risk clients",
-        "fieldMatching": matching(team="team_id", salesperson="user_id"),
-    },
+        ["name", "sales_lifecycle_state", "user_id", "sales_total", "last_order_date"],
+        [("sales_total", False)],
+        team="team_id",
+        salesperson="user_id",
+    ),
 }
 
 # Handovers per month of the period, stacked by new state.

@@ -34,6 +34,18 @@ class TestNightlyRun(SalesRolesCase):
             **vals,
         )
 
+    def _dormant_rule(self, **vals):
+        """Regular clients without an order for 90 days become dormant, tried after the 3rd order rule."""
+        return self._rule(
+            [{"criterion": "inactivity", "inactivity_days": 90}],
+            name=vals.pop("name", "Dormant after 90 days"),
+            sequence=2,
+            from_state="regular",
+            to_state="dormant",
+            assign_method="keep",
+            **vals,
+        )
+
     def _call(self, created=None):
         """One call of the scheduled action, as ir.cron makes it: with a progress
         record of its own and the ``lastcall`` of the last completed run."""
@@ -53,14 +65,7 @@ class TestNightlyRun(SalesRolesCase):
     def test_a_client_moves_once_per_run_whatever_the_number_of_calls(self):
         client = self._won_client("Quiet buyer", days_ago=100)
         self._third_order_rule(sequence=1)
-        dormant = self._rule(
-            [{"criterion": "inactivity", "inactivity_days": 90}],
-            name="Dormant after 90 days",
-            sequence=2,
-            from_state="regular",
-            to_state="dormant",
-            assign_method="keep",
-        )
+        dormant = self._dormant_rule()
         self._call()
         self.assertEqual(client.sales_lifecycle_state, "regular")
         self._call()  # ir.cron calls again while a call reported work left
@@ -81,14 +86,7 @@ class TestNightlyRun(SalesRolesCase):
         with freeze_time("2026-06-01 10:00:00"):
             client = self._won_client("Quick buyer", days_ago=100)
             self._third_order_rule(sequence=1)
-            self._rule(
-                [{"criterion": "inactivity", "inactivity_days": 90}],
-                name="Dormant after 90 days",
-                sequence=2,
-                from_state="regular",
-                to_state="dormant",
-                assign_method="keep",
-            )
+            self._dormant_rule()
             self._call(created=datetime(2026, 6, 1, 10, 0, 0, 700000))
             self.assertEqual(client.handover_ids.date, datetime(2026, 6, 1, 10, 0, 0))
             self._call()
@@ -113,14 +111,7 @@ class TestNightlyRun(SalesRolesCase):
         # Run Now and the shell are not the nightly run: each call plans from the data as it is.
         client = self._won_client("Direct", days_ago=100)
         self._third_order_rule(sequence=1)
-        self._rule(
-            [{"criterion": "inactivity", "inactivity_days": 90}],
-            name="Dormant",
-            sequence=2,
-            from_state="regular",
-            to_state="dormant",
-            assign_method="keep",
-        )
+        self._dormant_rule(name="Dormant")
         self.Rule._cron_run_handover()
         self.Rule._cron_run_handover()
         self.assertEqual(client.sales_lifecycle_state, "dormant")

@@ -97,9 +97,10 @@ class SaleOrder(models.Model):
         return res
 
     def _action_cancel(self):
+        confirmed = self.filtered(lambda order: order.state == "sale")  # a quotation counted for no target
         res = super()._action_cancel()
         self._refresh_client_figures()
-        self.env["sales.target"]._mark_orders_achievement_changed(self)
+        self.env["sales.target"]._mark_orders_achievement_changed(confirmed)
         return res
 
     def _refresh_client_figures(self, also=None):

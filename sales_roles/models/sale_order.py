@@ -159,7 +159,15 @@ class SaleOrder(models.Model):
         if company_ids is not None:
             conditions.append(SQL("so.company_id = ANY(%s)", list(company_ids)))
         if client_ids is not None:
-            conditions.append(SQL("customer.commercial_partner_id = ANY(%s)", list(client_ids)))
+            # Through the index on the orders' partner: left to join the clients
+            # first, PostgreSQL read every order for each batch of 500 clients once
+            # the table held 3 million (the nightly handovers' service refresh).
+            conditions.append(
+                SQL(
+                    "so.partner_id = ANY(ARRAY(SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)))",
+                    list(client_ids),
+                )
+            )
         return SQL(
             """
             SELECT customer.commercial_partner_id AS client_id,

@@ -386,11 +386,14 @@ class SalesHandoverRule(models.Model):
     @api.model
     def _cron_run_handover(self):
         """Nightly: expire the proposals left undecided too long, then run every
-        active rule of every company; first, set right the clients' order
-        figures and the current targets' achieved amounts that a change made
-        outside the usual paths left behind (one statement each)."""
-        self.env["res.partner"].sudo()._refresh_order_figures()
-        self.env["sales.target"]._refresh_achieved_amounts()
+        active rule of every company; first, once per run (not at each call
+        ir.cron makes while work is left), set right the clients' order figures
+        and the current targets' achieved amounts that a change made outside
+        the usual paths left behind (one statement each)."""
+        progress, first = self._run_progresses()
+        if progress == first:
+            self.env["res.partner"].sudo()._refresh_order_figures()
+            self.env["sales.target"]._refresh_achieved_amounts()
         self.env["sales.handover"]._expire_proposals()
         rules = self.sudo().search([])
         rules._run_handover(
@@ -419,18 +422,24 @@ class SalesHandoverRule(models.Model):
         are not moved again in the same run (a client made regular by the first
         call must not be made dormant by the second).
         """
-        progress_id = self.env.context.get("ir_cron_progress_id")
-        if not progress_id:
-            return None
+        _progress, first = self._run_progresses()
+        # Handovers are dated to the second: one made in the second the run
+        # began is of this run too.
+        return first.create_date.replace(microsecond=0) if first else None
+
+    @api.model
+    def _run_progresses(self):
+        """(this call's ir.cron progress, the first call's of the current run),
+        both empty outside the scheduled action (see _run_started)."""
         Progress = self.env["ir.cron.progress"].sudo()
-        progress = Progress.browse(progress_id)
+        progress = Progress.browse(self.env.context.get("ir_cron_progress_id"))
+        if not progress:
+            return progress, progress
         domain = [("cron_id", "=", progress.cron_id.id)]
         if self.env.context.get("lastcall"):
             domain.append(("create_date", ">", self.env.context["lastcall"]))
         first = Progress.search(domain, order="create_date, id", limit=1)
-        # Handovers are dated to the second: one made in the second the run
-        # began is of this run too.
-        return (first or progress).create_date.replace(microsecond=0)
+        return progress, first or progress
 
     # ------------------------------------------------------------
     # BUSINESS METHODS

@@ -1,6 +1,7 @@
 """The scheduled action must not move a client twice in one run, nor stop on one bad record."""
 
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -91,6 +92,18 @@ class TestNightlyRun(SalesRolesCase):
             self.assertEqual(client.handover_ids.date, datetime(2026, 6, 1, 10, 0, 0))
             self._call()
         self.assertEqual(client.sales_lifecycle_state, "regular", "not made dormant by the same run")
+
+    def test_the_nightly_checks_run_once_per_run(self):
+        # Setting right the clients' order figures reads every order: not at each call.
+        checked = []
+        Partner = type(self.env["res.partner"])
+        with patch.object(Partner, "_refresh_order_figures", lambda partners: checked.append(True)):
+            self._call()
+            self._call()  # ir.cron calls again while a call reported work left
+            self.assertEqual(len(checked), 1, "the run's first call only")
+            self.cron.lastcall = fields.Datetime.now()
+            self._call(created=fields.Datetime.now() + timedelta(days=1))
+        self.assertEqual(len(checked), 2, "and the next run's")
 
     def test_run_start_is_the_first_call_since_the_last_completed_run(self):
         Progress = self.env["ir.cron.progress"]

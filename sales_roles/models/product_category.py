@@ -26,6 +26,10 @@ class ProductCategory(models.Model):
 
     def write(self, vals):
         self._sales_check_protected_write(vals)
+        if "parent_id" in vals:
+            # The targets on the parents it leaves and joins (and those above).
+            parents = self.parent_id | self.browse(vals["parent_id"])
+            self.env["sales.target"]._mark_scopes_achievement_changed("product_categ_ids", parents)
         # A category without its own manager takes its parent's (see _check_managers_kept).
         moved = (
             self.search([("id", "child_of", self.ids)])
@@ -36,8 +40,6 @@ class ProductCategory(models.Model):
         result = super().write(vals)
         if moved is not None:
             moved._check_managers_kept(managers)
-        if "parent_id" in vals:
-            self.env["sales.target"]._mark_scopes_achievement_changed("product_categ_ids")
         if {"product_manager_id", "parent_id"} & vals.keys():
             # Who manages which targets is read from the organisation: forget what was computed.
             self.env["sales.target"].invalidate_model(["product_manager_id", "scope_manager_ids"])

@@ -27,13 +27,15 @@ class ProductTemplate(models.Model):
     def write(self, vals):
         # product.product writes the template's product_manager_id through _inherits.
         self._sales_check_protected_write(vals)
+        if "categ_id" in vals:
+            # The targets on the categories it leaves and joins (and those above).
+            categories = self.categ_id | self.env["product.category"].browse(vals["categ_id"])
+            self.env["sales.target"]._mark_scopes_achievement_changed("product_categ_ids", categories)
         # Its category names a product's manager too (see _check_managers_kept).
         managers = self._get_product_managers() if self._sales_moves_managed(vals, "categ_id") else None
         result = super().write(vals)
         if managers is not None:
             self._check_managers_kept(managers)
-        if "categ_id" in vals:
-            self.env["sales.target"]._mark_scopes_achievement_changed("product_categ_ids")
         if {"product_manager_id", "categ_id"} & vals.keys():
             # Who manages which targets is read from the organisation: forget what was computed.
             self.env["sales.target"].invalidate_model(["product_manager_id", "scope_manager_ids"])

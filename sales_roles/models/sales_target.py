@@ -427,10 +427,6 @@ class SalesTarget(models.Model):
     # BUSINESS METHODS
     # ------------------------------------------------------------
 
-    # ------------------------------------------------------------
-    # WHEN WHAT A TARGET ACHIEVED CHANGES
-    # ------------------------------------------------------------
-
     @api.model
     def _mark_achievement_changed(self, targets):
         """Measure again what these targets achieved: before the transaction
@@ -460,12 +456,13 @@ class SalesTarget(models.Model):
         self._mark_achievement_changed(targets)
 
     @api.model
-    def _mark_scopes_achievement_changed(self, field_name):
-        """The organisation under the targets' scopes changed (a product moved to
-        another category, a category or territory to another parent, a
-        salesperson's time zone): the targets scoped by ``field_name`` measured
-        again."""
-        self._mark_achievement_changed(self.sudo().search([(field_name, "!=", False)]))
+    def _mark_scopes_achievement_changed(self, field_name, nodes):
+        """The tree under the targets' scopes changed below ``nodes`` (a product
+        moved out of one category into another, a category or territory from one
+        parent to another: both given): the targets whose ``field_name`` holds
+        one of them or a node above them measured again, the others count the
+        same."""
+        self._mark_achievement_changed(self.sudo().search([(field_name, "parent_of", nodes.ids)]))
 
     @api.model
     def _refresh_achieved_amounts(self):

@@ -88,8 +88,10 @@ class SalesTerritory(models.Model):
 
     def write(self, vals):
         if "parent_id" in vals:
-            # Targets on a region count the territories under it.
-            self.env["sales.target"]._mark_scopes_achievement_changed("territory_id")
+            # Targets on a region count the territories under it: those on the
+            # regions it leaves and joins (and those above).
+            parents = self.parent_id | self.browse(vals["parent_id"])
+            self.env["sales.target"]._mark_scopes_achievement_changed("territory_id", parents)
         if not MATCHING_FIELDS & vals.keys():
             return super().write(vals)
         before = self._matchable_partners()

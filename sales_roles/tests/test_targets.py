@@ -352,6 +352,15 @@ class TestTargetAchievementKept(TargetCase):
         self.moscow.parent_id = False
         self.assertEqual(self._achieved(), 0.0, "the order's territory left the region")
 
+    def test_only_the_targets_above_a_move_are_measured_again(self):
+        paint = self.env["product.category"].create({"name": "Paint"})
+        self._achieved()
+        pending = self.env["sales.target"]._fields["achieved_amount"]
+        self.hammer.categ_id = paint  # from Tools to Paint: neither under Building Materials
+        self.assertNotIn(self.target, self.env.records_to_compute(pending))
+        self.brick.categ_id = paint  # out of Bricks, under Building Materials
+        self.assertIn(self.target, self.env.records_to_compute(pending))
+
     def test_the_nightly_run_sets_right_what_went_wrong(self):
         self.assertEqual(self._achieved(), 100.0)
         # e.g. orders written in SQL by an import script
